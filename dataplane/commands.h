@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The sub-commands of the `bollard` program: each takes the arguments after its name. */
+#ifndef BLD_COMMANDS_H
+#define BLD_COMMANDS_H
+
+/* Exit statuses shared by all sub-commands. */
+#define BLD_EXIT_OK 0
+#define BLD_EXIT_DAMAGED 1   /* input damaged: everything before the damage was analysed */
+#define BLD_EXIT_USAGE 2     /* bad arguments, unreadable file, out of memory */
+
+int bld_cmd_read(int argc, char **argv);
+
+#endif

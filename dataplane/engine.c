@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "engine.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "flow_record.h"
+
+struct bld_engine {
+	struct bld_engine_config cfg;
+	struct bld_flow_table *flows;
+	struct bld_classifier *classifier;
+	struct bld_ipfrag *frag;
+	struct bld_engine_stats stats;
+};
+
+void bld_engine_config_default(struct bld_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	bld_flow_config_default(&cfg->flow);
+	cfg->frag.max_datagrams = BLD_IPFRAG_DEFAULT_MAX_DATAGRAMS;
+	cfg->frag.max_bytes = BLD_IPFRAG_DEFAULT_MAX_BYTES;
+	cfg->frag.timeout_ns = BLD_IPFRAG_DEFAULT_TIMEOUT_NS;
+}
+
+/* The flow table reports an end: settle classification, then tell the owner. */
+static void flow_ended(void *ctx, struct bld_flow *f, enum bld_flow_end why)
+{
+	struct bld_engine *e = ctx;
+	bld_classify_finish(e->classifier, f);
+	if (e->cfg.on_flow_end)
+		e->cfg.on_flow_end(e->cfg.ctx, e, f, why);
+}
+
+struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
+{
+	struct bld_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	e->flows = bld_flow_table_create(&cfg->flow, flow_ended, e);
+	if (!e->flows)
+		goto free_engine;
+	e->classifier = bld_classifier_create();
+	if (!e->classifier)
+		goto free_flows;
+	e->frag = bld_ipfrag_create(&cfg->frag);
+	if (!e->frag)
+		goto free_classifier;
+	return e;
+
+free_classifier:
+	bld_classifier_destroy(e->classifier);
+free_flows:
+	bld_flow_table_destroy(e->flows);
+free_engine:
+	free(e);
+	return NULL;
+}
+
+void bld_engine_destroy(struct bld_engine *e)
+{
+	if (!e)
+		return;
+	bld_ipfrag_destroy(e->frag);
+	bld_flow_table_destroy(e->flows);
+	bld_classifier_destroy(e->classifier);
+	free(e);
+}
+
+/*
+ * Who is the client of a new flow.  A SYN names the client, a SYN-ACK the
+ * server; otherwise (mid-stream start, UDP) the first sender, unless it
+ * speaks from a privileged port to an unprivileged one, which is a reply.
+ */
+static bool sender_is_client(const struct bld_decoded *d)
+{
+	if (d->l4_proto == IPPROTO_TCP) {
+		uint8_t syn_ack = d->tcp_flags & (BLD_TCP_SYN | BLD_TCP_ACK);
+		if (syn_ack == BLD_TCP_SYN)
+			return true;
+		if (syn_ack == (BLD_TCP_SYN | BLD_TCP_ACK))
+			return false;
+	}
+	if (d->has_ports && d->sport < 1024 && d->dport >= 1024)
+		return false;
+	return true;
+}
+
+static enum bld_tcp_state tcp_initial(const struct bld_decoded *d)
+{
+	if (d->tcp_flags & BLD_TCP_RST)
+		return BLD_TCP_RESET;
+	if (d->tcp_flags & BLD_TCP_SYN)
+		return d->tcp_flags & BLD_TCP_ACK ? BLD_TCP_SYN_RECEIVED : BLD_TCP_SYN_SENT;
+	return BLD_TCP_ESTABLISHED; /* joined mid-stream */
+}
+
+static void tcp_update(struct bld_flow *f, const struct bld_decoded *d, bool from_a, bool to_server)
+{
+	uint8_t fl = d->tcp_flags;
+	if (fl & BLD_TCP_RST) {
+		f->tcp_state = BLD_TCP_RESET;
+		return;
+	}
+	if (fl & BLD_TCP_FIN) {
+		f->tcp_fin_from |= from_a ? 1 : 2;
+		f->tcp_state = f->tcp_fin_from == 3 ? BLD_TCP_CLOSED : BLD_TCP_CLOSING;
+		return;
+	}
+	switch (f->tcp_state) {
+	case BLD_TCP_SYN_SENT:
+		if ((fl & (BLD_TCP_SYN | BLD_TCP_ACK)) == (BLD_TCP_SYN | BLD_TCP_ACK) && !to_server)
+			f->tcp_state = BLD_TCP_SYN_RECEIVED;
+		else if (!(fl & BLD_TCP_SYN) && (fl & BLD_TCP_ACK))
+			f->tcp_state = BLD_TCP_ESTABLISHED; /* missed the SYN-ACK */
+		break;
+	case BLD_TCP_SYN_RECEIVED:
+		if (!(fl & BLD_TCP_SYN) && (fl & BLD_TCP_ACK))
+			f->tcp_state = BLD_TCP_ESTABLISHED;
+		break;
+	default:
+		break;
+	}
+}
+
+static enum bld_flow_class class_of(const struct bld_flow *f)
+{
+	switch (f->key.l4) {
+	case IPPROTO_TCP:
+		switch (f->tcp_state) {
+		case BLD_TCP_SYN_SENT:
+		case BLD_TCP_SYN_RECEIVED:
+			return BLD_FLOW_CLASS_TCP_OPENING;
+		case BLD_TCP_CLOSED:
+		case BLD_TCP_RESET:
+			return BLD_FLOW_CLASS_TCP_CLOSED;
+		default:
+			return BLD_FLOW_CLASS_TCP_ESTABLISHED;
+		}
+	case IPPROTO_UDP:
+		return BLD_FLOW_CLASS_UDP;
+	default:
+		return BLD_FLOW_CLASS_OTHER;
+	}
+}
+
+/* A SYN on a finished connection's 5-tuple starts a new connection. */
+static bool starts_new_connection(const struct bld_flow *f, const struct bld_decoded *d)
+{
+	return f->key.l4 == IPPROTO_TCP && (f->tcp_state == BLD_TCP_CLOSED || f->tcp_state == BLD_TCP_RESET) &&
+	       (d->tcp_flags & (BLD_TCP_SYN | BLD_TCP_ACK)) == BLD_TCP_SYN;
+}
+
+/* One decoded packet (or reassembled datagram of n_frames frames) into its flow. */
+static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t ts, uint32_t n_frames,
+		    uint64_t wire_bytes)
+{
+	struct bld_flow_key key;
+	bool from_a = bld_flow_key_make(d, &key);
+	uint32_t hash = bld_flow_key_hash(&key);
+	bool created;
+	struct bld_flow *f = bld_flow_table_get(e->flows, &key, hash, ts, &created);
+	if (!created && starts_new_connection(f, d)) {
+		bld_flow_table_end(e->flows, f, BLD_FLOW_END_REUSED);
+		f = bld_flow_table_get(e->flows, &key, hash, ts, &created);
+	}
+	if (created) {
+		f->client_is_a = sender_is_client(d) == from_a;
+		f->tcp_state = d->l4_proto == IPPROTO_TCP && d->ip_version ? tcp_initial(d) : BLD_TCP_NONE;
+	}
+	bool to_server = from_a == f->client_is_a;
+	int dir = to_server ? BLD_DIR_TO_SERVER : BLD_DIR_TO_CLIENT;
+	f->pkts[dir] += n_frames;
+	f->bytes[dir] += wire_bytes;
+	if (!created && f->key.l4 == IPPROTO_TCP && d->ip_version)
+		tcp_update(f, d, from_a, to_server);
+	bld_flow_table_touch(e->flows, f, ts, class_of(f));
+	if (!f->classified)
+		bld_classify_packet(e->classifier, f, d, to_server, ts);
+	if (d->ip_version)
+		e->stats.ip_packets += n_frames;
+	else
+		e->stats.l2_packets += n_frames;
+}
+
+static void process_one(struct bld_engine *e, const struct bld_pkt *p)
+{
+	struct bld_decoded d;
+	uint64_t ts = p->ts_ns;
+
+	e->stats.packets++;
+	e->stats.bytes += p->wirelen;
+	if (e->stats.packets == 1 || ts < e->stats.ts_first)
+		e->stats.ts_first = ts;
+	if (ts > e->stats.ts_last)
+		e->stats.ts_last = ts;
+
+	bld_flow_table_expire(e->flows, ts);
+	bld_ipfrag_expire(e->frag, ts, e->stats.decode);
+
+	switch (bld_decode_packet(p, &d, e->stats.decode)) {
+	case BLD_DECODED_L4:
+	case BLD_DECODED_L2:
+		account(e, &d, ts, 1, p->wirelen);
+		break;
+	case BLD_DECODED_FRAGMENT: {
+		struct bld_ipfrag_done done;
+		if (bld_ipfrag_add(e->frag, &d.frag, d.ip_version, &d.src, &d.dst, p->wirelen, ts, &done,
+				   e->stats.decode) != 1)
+			break;
+		/* Keep the outermost L2 facts: the reassembled datagram has only L3 on. */
+		struct bld_decoded whole;
+		if (bld_decode_ip(done.l3, done.len, &whole, e->stats.decode) != BLD_DECODED_L4)
+			break;
+		whole.n_vlan = d.n_vlan;
+		memcpy(whole.vlan, d.vlan, sizeof(whole.vlan));
+		account(e, &whole, ts, done.n_frames, done.wire_bytes);
+		break;
+	}
+	case BLD_DECODED_ERROR:
+		break;
+	}
+}
+
+unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		process_one(e, &pkts[i]);
+	return n;
+}
+
+void bld_engine_finish(struct bld_engine *e)
+{
+	bld_flow_table_flush(e->flows);
+}
+
+void bld_engine_stats(const struct bld_engine *e, struct bld_engine_stats *s)
+{
+	*s = e->stats;
+	bld_flow_table_stats(e->flows, &s->flows);
+}
+
+static void format_addr(const struct bld_flow *f, const struct bld_addr *a, char *buf, size_t len)
+{
+	if (f->key.ip_version == 0)
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", a->b[0], a->b[1], a->b[2], a->b[3], a->b[4],
+			 a->b[5]);
+	else if (f->key.ip_version == 4)
+		inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+}
+
+static const char *l4_name(const struct bld_flow *f, char *buf, size_t len)
+{
+	if (f->key.ip_version == 0)
+		return "l2";
+	switch (f->key.l4) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_SCTP: return "sctp";
+	default:
+		snprintf(buf, len, "%u", f->key.l4);
+		return buf;
+	}
+}
+
+void bld_engine_flow_record(const struct bld_engine *e, const struct bld_flow *f, enum bld_flow_end why,
+			    struct bld_flow_record *r)
+{
+	const struct bld_addr *client = f->client_is_a ? &f->key.a : &f->key.b;
+	const struct bld_addr *server = f->client_is_a ? &f->key.b : &f->key.a;
+
+	memset(r, 0, sizeof(*r));
+	r->flow_id = f->id;
+	r->ts_first_ns = f->ts_first;
+	r->ts_last_ns = f->ts_last;
+	char l4buf[8];
+	snprintf(r->l4, sizeof(r->l4), "%s", l4_name(f, l4buf, sizeof(l4buf)));
+	r->ip_version = f->key.ip_version;
+	format_addr(f, client, r->src, sizeof(r->src));
+	format_addr(f, server, r->dst, sizeof(r->dst));
+	r->has_ports = f->key.l4 == IPPROTO_TCP || f->key.l4 == IPPROTO_UDP || f->key.l4 == IPPROTO_SCTP;
+	r->src_port = f->client_is_a ? f->key.port_a : f->key.port_b;
+	r->dst_port = f->client_is_a ? f->key.port_b : f->key.port_a;
+	r->n_vlan = f->key.vlan[1] ? 2 : f->key.vlan[0] ? 1 : 0;
+	memcpy(r->vlan, f->key.vlan, sizeof(r->vlan));
+	r->ethertype = f->key.ethertype;
+	char buf[sizeof(r->app)];
+	snprintf(r->app, sizeof(r->app), "%s", bld_classify_app_name(e->classifier, f, buf, sizeof(buf)));
+	r->app_source = bld_app_source_names[f->app_source];
+	r->tcp_state = f->key.l4 == IPPROTO_TCP && f->key.ip_version ? bld_tcp_state_names[f->tcp_state] : NULL;
+	r->end_reason = bld_flow_end_names[why];
+	r->pkts_toserver = f->pkts[BLD_DIR_TO_SERVER];
+	r->pkts_toclient = f->pkts[BLD_DIR_TO_CLIENT];
+	r->bytes_toserver = f->bytes[BLD_DIR_TO_SERVER];
+	r->bytes_toclient = f->bytes[BLD_DIR_TO_CLIENT];
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine: one per worker, sharing nothing.  Every capture back-end calls
+ * the same bld_engine_process_burst(), so tests and fuzzers run the
+ * production path.  The engine is a deterministic function of the packet
+ * sequence and its timestamps: it never reads the wall clock.
+ */
+#ifndef BLD_ENGINE_H
+#define BLD_ENGINE_H
+
+#include <stdint.h>
+
+#include "decode.h"
+#include "flow.h"
+#include "ipfrag.h"
+#include "packet.h"
+
+struct bld_engine;
+
+/* Called once per flow when it ends, after classification is final. */
+typedef void (*bld_engine_flow_end_fn)(void *ctx, struct bld_engine *e, const struct bld_flow *f,
+				       enum bld_flow_end why);
+
+struct bld_engine_config {
+	struct bld_flow_config flow;
+	struct bld_ipfrag_config frag;
+	bld_engine_flow_end_fn on_flow_end;
+	void *ctx;
+};
+
+void bld_engine_config_default(struct bld_engine_config *cfg);
+
+struct bld_engine_stats {
+	uint64_t packets, bytes;          /* everything offered */
+	uint64_t ip_packets, l2_packets;  /* packets that reached a flow */
+	uint64_t ts_first, ts_last;       /* packet time range, ns */
+	uint64_t decode[BLD_DECODE_COUNTER_MAX];
+	struct bld_flow_stats flows;
+};
+
+struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg);
+void bld_engine_destroy(struct bld_engine *e);
+
+/* Process n packets; returns n (every packet is accounted for, if only as a decode error). */
+unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n);
+
+/* End of input: end every flow (EOF). */
+void bld_engine_finish(struct bld_engine *e);
+
+void bld_engine_stats(const struct bld_engine *e, struct bld_engine_stats *s);
+
+/* A flow as a plain record for output (export/flow_record.h). */
+struct bld_flow_record;
+void bld_engine_flow_record(const struct bld_engine *e, const struct bld_flow *f, enum bld_flow_end why,
+			    struct bld_flow_record *r);
+
+#endif /* BLD_ENGINE_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* bollard: the one program, with sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "read", bld_cmd_read, "analyse pcap/pcapng captures offline (flows, protocols, findings)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: bollard <command> [options] [arguments]\n"
+		     "       bollard --version | --help\n\n"
+		     "Bollard, a network security monitor for rail-signalling and port SCADA networks.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'bollard <command> --help' for a command's options. Documentation: docs/.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return BLD_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("bollard %s\n", BLD_VERSION);
+		return BLD_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return BLD_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "bollard: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return BLD_EXIT_USAGE;
+}

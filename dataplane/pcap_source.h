@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Offline capture source: pcap and pcapng files, read in bursts.
+ *
+ * Classic pcap goes through libpcap.  pcapng goes through our own block
+ * reader, because libpcap 1.10 refuses a pcapng whose interfaces have
+ * different link types ("an interface has a type ... different from the type
+ * of the first interface"), which is exactly what captures taken on "any" plus
+ * loopback look like.  Both apply a BPF filter with libpcap's compiler, per
+ * link type.  Packet bytes are copied into the source's arena, valid until
+ * the next burst: libpcap reuses its buffer on every read.
+ */
+#ifndef BLD_PCAP_SOURCE_H
+#define BLD_PCAP_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+struct bld_pcap_source;
+
+/* NULL with a message in err on failure. filter may be NULL. */
+struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filter, char *err, size_t errlen);
+
+/*
+ * Fill up to max packets.  Returns the count, 0 at the end of the file, or
+ * -1 when the file is damaged (err says where; the packets before the damage
+ * have been delivered).
+ */
+int bld_pcap_source_burst(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigned max, char *err,
+			  size_t errlen);
+
+/* Bytes of the file consumed so far (for progress). */
+uint64_t bld_pcap_source_offset(const struct bld_pcap_source *s);
+
+/* Packets the filter rejected. */
+uint64_t bld_pcap_source_filtered(const struct bld_pcap_source *s);
+
+void bld_pcap_source_close(struct bld_pcap_source *s);
+
+#endif /* BLD_PCAP_SOURCE_H */

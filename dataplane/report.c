@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+
+#define MAX_PROTOCOLS 512
+#define MAX_CONVERSATIONS 4096
+#define MAX_INPUTS 4096
+
+struct proto_row {
+	char name[64];
+	uint64_t flows, pkts, bytes;
+};
+
+/* An industrial conversation: client, server, service and protocol. */
+struct conv_row {
+	char client[64], server[64];
+	uint16_t port;
+	char app[64];
+	uint64_t flows, pkts, bytes;
+};
+
+struct input_row {
+	char *path;
+	char *error;
+	uint64_t filtered;
+};
+
+struct bld_report {
+	struct proto_row protos[MAX_PROTOCOLS];
+	unsigned n_protos;
+	uint64_t protos_dropped;
+	struct conv_row *convs;
+	unsigned n_convs;
+	uint64_t convs_dropped;
+	struct input_row inputs[MAX_INPUTS];
+	unsigned n_inputs;
+	uint64_t flows_by_end[8];
+	const char *end_names[8];
+};
+
+struct bld_report *bld_report_create(void)
+{
+	struct bld_report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->convs = calloc(MAX_CONVERSATIONS, sizeof(*r->convs));
+	if (!r->convs) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void bld_report_destroy(struct bld_report *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->n_inputs; i++) {
+		free(r->inputs[i].path);
+		free(r->inputs[i].error);
+	}
+	free(r->convs);
+	free(r);
+}
+
+void bld_report_input(struct bld_report *r, const char *path, uint64_t filtered, const char *error)
+{
+	if (r->n_inputs == MAX_INPUTS)
+		return;
+	struct input_row *in = &r->inputs[r->n_inputs++];
+	in->path = strdup(path);
+	in->error = error ? strdup(error) : NULL;
+	in->filtered = filtered;
+}
+
+static bool industrial(const char *app)
+{
+	return bld_registry_find(app) != BLD_PROTO_UNKNOWN;
+}
+
+void bld_report_flow(struct bld_report *r, const struct bld_flow_record *rec)
+{
+	uint64_t pkts = rec->pkts_toserver + rec->pkts_toclient;
+	uint64_t bytes = rec->bytes_toserver + rec->bytes_toclient;
+
+	for (unsigned i = 0; i < 8; i++) {
+		if (!r->end_names[i] || strcmp(r->end_names[i], rec->end_reason) == 0) {
+			r->end_names[i] = rec->end_reason; /* static strings of flow.c */
+			r->flows_by_end[i]++;
+			break;
+		}
+	}
+
+	struct proto_row *p = NULL;
+	for (unsigned i = 0; i < r->n_protos && !p; i++)
+		if (strcmp(r->protos[i].name, rec->app) == 0)
+			p = &r->protos[i];
+	if (!p && r->n_protos < MAX_PROTOCOLS) {
+		p = &r->protos[r->n_protos++];
+		snprintf(p->name, sizeof(p->name), "%s", rec->app);
+	}
+	if (p) {
+		p->flows++;
+		p->pkts += pkts;
+		p->bytes += bytes;
+	} else {
+		r->protos_dropped++;
+	}
+
+	if (!industrial(rec->app))
+		return;
+	struct conv_row *c = NULL;
+	for (unsigned i = 0; i < r->n_convs && !c; i++) {
+		struct conv_row *x = &r->convs[i];
+		if (x->port == rec->dst_port && strcmp(x->client, rec->src) == 0 &&
+		    strcmp(x->server, rec->dst) == 0 && strcmp(x->app, rec->app) == 0)
+			c = x;
+	}
+	if (!c && r->n_convs < MAX_CONVERSATIONS) {
+		c = &r->convs[r->n_convs++];
+		snprintf(c->client, sizeof(c->client), "%s", rec->src);
+		snprintf(c->server, sizeof(c->server), "%s", rec->dst);
+		snprintf(c->app, sizeof(c->app), "%s", rec->app);
+		c->port = rec->dst_port;
+	}
+	if (!c) {
+		r->convs_dropped++;
+		return;
+	}
+	c->flows++;
+	c->pkts += pkts;
+	c->bytes += bytes;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct proto_row *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int by_conv(const void *a, const void *b)
+{
+	const struct conv_row *x = a, *y = b;
+	int c = strcmp(x->app, y->app);
+	if (c)
+		return c;
+	if ((c = strcmp(x->server, y->server)))
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->client, y->client);
+}
+
+/* A protocol away from all its well-known ports: worth an analyst's look. */
+static bool off_port(const struct conv_row *c)
+{
+	const struct bld_dissector *d = bld_dissectors[bld_registry_find(c->app)];
+	if (!d->ports[0])
+		return false;
+	for (int i = 0; i < 4 && d->ports[i]; i++)
+		if (d->ports[i] == c->port)
+			return false;
+	return true;
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t len)
+{
+	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int i = 0;
+	while (v >= 1024 && i < 4)
+		v /= 1024, i++;
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+static void sorted_copies(const struct bld_report *r, struct proto_row **protos, struct conv_row **convs)
+{
+	*protos = malloc(sizeof(**protos) * (r->n_protos ? r->n_protos : 1));
+	*convs = malloc(sizeof(**convs) * (r->n_convs ? r->n_convs : 1));
+	if (*protos) {
+		memcpy(*protos, r->protos, sizeof(**protos) * r->n_protos);
+		qsort(*protos, r->n_protos, sizeof(**protos), by_bytes);
+	}
+	if (*convs) {
+		memcpy(*convs, r->convs, sizeof(**convs) * r->n_convs);
+		qsort(*convs, r->n_convs, sizeof(**convs), by_conv);
+	}
+}
+
+void bld_report_print_text(const struct bld_report *r, const struct bld_engine_stats *s, FILE *out)
+{
+	char b1[32], t1[40], t2[40];
+	struct proto_row *protos;
+	struct conv_row *convs;
+	sorted_copies(r, &protos, &convs);
+
+	fprintf(out, "Inputs\n");
+	for (unsigned i = 0; i < r->n_inputs; i++)
+		fprintf(out, "  %s%s%s\n", r->inputs[i].path, r->inputs[i].error ? "  DAMAGED: " : "",
+			r->inputs[i].error ? r->inputs[i].error : "");
+	human_bytes(s->bytes, b1, sizeof(b1));
+	fprintf(out, "\nTraffic\n  packets   %llu (%s)\n", (unsigned long long)s->packets, b1);
+	if (s->packets) {
+		bld_format_time(s->ts_first, t1, sizeof(t1));
+		bld_format_time(s->ts_last, t2, sizeof(t2));
+		fprintf(out, "  time      %s .. %s (%.1f s)\n", t1, t2, (double)(s->ts_last - s->ts_first) / 1e9);
+	}
+	fprintf(out, "  flows     %llu (peak %llu at once, %llu evicted)\n", (unsigned long long)s->flows.created,
+		(unsigned long long)s->flows.peak, (unsigned long long)s->flows.evicted);
+
+	fprintf(out, "\nProtocols                 flows     packets        bytes\n");
+	for (unsigned i = 0; i < r->n_protos && protos; i++) {
+		human_bytes(protos[i].bytes, b1, sizeof(b1));
+		fprintf(out, "  %-20s %8llu %11llu %12s\n", protos[i].name, (unsigned long long)protos[i].flows,
+			(unsigned long long)protos[i].pkts, b1);
+	}
+
+	if (r->n_convs) {
+		fprintf(out, "\nIndustrial conversations (client -> server)\n");
+		for (unsigned i = 0; i < r->n_convs && convs; i++) {
+			char server[80];
+			snprintf(server, sizeof(server), convs[i].port ? "%s:%u" : "%s", convs[i].server, convs[i].port);
+			fprintf(out, "  %-12s %-40s -> %-44s %8llu pkts\n", convs[i].app, convs[i].client, server,
+				(unsigned long long)convs[i].pkts);
+		}
+	}
+
+	fprintf(out, "\nFindings\n");
+	unsigned findings = 0;
+	for (unsigned i = 0; i < r->n_convs && convs; i++)
+		if (off_port(&convs[i])) {
+			fprintf(out, "  - %s on %s:%u, not a well-known port of %s (client %s)\n", convs[i].app,
+				convs[i].server, convs[i].port, convs[i].app, convs[i].client);
+			findings++;
+		}
+	uint64_t errors = 0;
+	for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
+		if (bld_decode_counter_is_error[i])
+			errors += s->decode[i];
+	if (errors) {
+		fprintf(out, "  - %llu malformed or truncated packets:", (unsigned long long)errors);
+		for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
+			if (bld_decode_counter_is_error[i] && s->decode[i])
+				fprintf(out, " %s %llu", bld_decode_counter_names[i], (unsigned long long)s->decode[i]);
+		fprintf(out, "\n");
+		findings++;
+	}
+	if (s->flows.evicted) {
+		fprintf(out, "  - %llu flows evicted because the flow table was full (raise --max-flows)\n",
+			(unsigned long long)s->flows.evicted);
+		findings++;
+	}
+	for (unsigned i = 0; i < r->n_inputs; i++)
+		if (r->inputs[i].error) {
+			fprintf(out, "  - %s is damaged; read up to the damage: %s\n", r->inputs[i].path, r->inputs[i].error);
+			findings++;
+		}
+	if (!findings)
+		fprintf(out, "  none\n");
+
+	bool info = false;
+	for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
+		if (!bld_decode_counter_is_error[i] && s->decode[i]) {
+			fprintf(out, info ? " %s %llu" : "\nDecode notes\n  %s %llu", bld_decode_counter_names[i],
+				(unsigned long long)s->decode[i]);
+			info = true;
+		}
+	if (info)
+		fprintf(out, "\n");
+	free(protos);
+	free(convs);
+}
+
+int bld_report_print_json(const struct bld_report *r, const struct bld_engine_stats *s, FILE *out)
+{
+	char t1[40], t2[40];
+	struct proto_row *protos;
+	struct conv_row *convs;
+	sorted_copies(r, &protos, &convs);
+	json_t *o = json_object();
+
+	json_t *inputs = json_array();
+	for (unsigned i = 0; i < r->n_inputs; i++) {
+		json_t *in = json_pack("{s:s, s:I}", "path", r->inputs[i].path, "filtered", (json_int_t)r->inputs[i].filtered);
+		if (r->inputs[i].error)
+			json_object_set_new(in, "error", json_string(r->inputs[i].error));
+		json_array_append_new(inputs, in);
+	}
+	json_object_set_new(o, "inputs", inputs);
+	json_object_set_new(o, "packets", json_integer((json_int_t)s->packets));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
+	if (s->packets) {
+		bld_format_time(s->ts_first, t1, sizeof(t1));
+		bld_format_time(s->ts_last, t2, sizeof(t2));
+		json_object_set_new(o, "ts_first", json_string(t1));
+		json_object_set_new(o, "ts_last", json_string(t2));
+	}
+	json_object_set_new(o, "flows", json_pack("{s:I, s:I, s:I}", "total", (json_int_t)s->flows.created, "peak",
+						  (json_int_t)s->flows.peak, "evicted", (json_int_t)s->flows.evicted));
+	json_t *ends = json_object();
+	for (unsigned i = 0; i < 8 && r->end_names[i]; i++)
+		json_object_set_new(ends, r->end_names[i], json_integer((json_int_t)r->flows_by_end[i]));
+	json_object_set_new(json_object_get(o, "flows"), "end_reasons", ends);
+
+	json_t *pr = json_object();
+	for (unsigned i = 0; i < r->n_protos && protos; i++)
+		json_object_set_new(pr, protos[i].name,
+				    json_pack("{s:I, s:I, s:I}", "flows", (json_int_t)protos[i].flows, "packets",
+					      (json_int_t)protos[i].pkts, "bytes", (json_int_t)protos[i].bytes));
+	json_object_set_new(o, "protocols", pr);
+
+	json_t *cv = json_array();
+	for (unsigned i = 0; i < r->n_convs && convs; i++)
+		json_array_append_new(cv, json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:b}", "app", convs[i].app,
+						    "client", convs[i].client, "server", convs[i].server, "port",
+						    convs[i].port, "flows", (json_int_t)convs[i].flows, "packets",
+						    (json_int_t)convs[i].pkts, "bytes", (json_int_t)convs[i].bytes,
+						    "well_known_port", !off_port(&convs[i])));
+	json_object_set_new(o, "industrial_conversations", cv);
+
+	json_t *errs = json_object(), *notes = json_object();
+	for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
+		if (s->decode[i])
+			json_object_set_new(bld_decode_counter_is_error[i] ? errs : notes, bld_decode_counter_names[i],
+					    json_integer((json_int_t)s->decode[i]));
+	json_object_set_new(o, "decode_errors", errs);
+	json_object_set_new(o, "decode_notes", notes);
+
+	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF ? -EIO : 0;
+	json_decref(o);
+	free(protos);
+	free(convs);
+	return rc;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "registry.h"
+
+#include <string.h>
+
+const struct bld_dissector *const bld_dissectors[BLD_PROTO_MAX] = {
+#define BLD_X(id, sym) [BLD_PROTO_##id] = &sym,
+	BLD_FOREACH_PROTO(BLD_X)
+#undef BLD_X
+};
+
+enum bld_proto bld_registry_find(const char *name)
+{
+	for (int p = 1; p < BLD_PROTO_MAX; p++)
+		if (strcmp(bld_dissectors[p]->name, name) == 0)
+			return (enum bld_proto)p;
+	return BLD_PROTO_UNKNOWN;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dissector registry: every protocol Bollard understands itself, in the
+ * order probes run.  Order matters where probes could overlap: strong checks
+ * (CRCs, exact length relations) first, weaker ones last.
+ */
+#ifndef BLD_REGISTRY_H
+#define BLD_REGISTRY_H
+
+#include "dissector.h"
+
+/* id, descriptor symbol */
+#define BLD_FOREACH_PROTO(_)                                                      \
+	_(DNP3, bld_dsc_dnp3)               /* header CRC: the strongest probe */ \
+	_(RASTA, bld_dsc_rasta)             /* two nested exact length fields */  \
+	_(TRDP, bld_dsc_trdp)               /* header FCS */                      \
+	_(OPCUA, bld_dsc_opcua)             /* ASCII message type + exact size */ \
+	_(ENIP, bld_dsc_enip)                                                     \
+	_(IEC104, bld_dsc_iec104)                                                 \
+	_(S7COMM, bld_dsc_s7comm)                                                 \
+	_(S7COMM_PLUS, bld_dsc_s7comm_plus)                                       \
+	_(MODBUS, bld_dsc_modbus)           /* weakest header: protocol id 0 */   \
+	_(GOOSE, bld_dsc_goose)             /* L2, by ethertype 0x88B8 */
+
+enum bld_proto {
+	BLD_PROTO_UNKNOWN,
+#define BLD_X(id, sym) BLD_PROTO_##id,
+	BLD_FOREACH_PROTO(BLD_X)
+#undef BLD_X
+	BLD_PROTO_MAX
+};
+
+#define BLD_X(id, sym) extern const struct bld_dissector sym;
+BLD_FOREACH_PROTO(BLD_X)
+#undef BLD_X
+
+/* Indexed by enum bld_proto; [BLD_PROTO_UNKNOWN] is NULL. */
+extern const struct bld_dissector *const bld_dissectors[BLD_PROTO_MAX];
+
+/* The protocol named `name`, or BLD_PROTO_UNKNOWN. */
+enum bld_proto bld_registry_find(const char *name);
+
+#endif /* BLD_REGISTRY_H */
