@@ -6,6 +6,7 @@
  *   Linux SLL      type(2) arphrd(2) addrlen(2) addr(8) proto(2)   (16 bytes)
  *   Linux SLL2     proto(2) rsv(2) ifindex(4) arphrd(2) type(1) addrlen(1) addr(8)  (20 bytes)
  *   NULL / LOOP    family(4), host order (NULL) or network order (LOOP)
+ *   PPPoE session  ver/type(1) code(1) session(2) length(2) | PPP protocol(2)   RFC 2516 §4, RFC 1661 §2
  *   IPv4           RFC 791 §3.1; IPv6 RFC 8200 §3-§4; TCP RFC 9293 §3.1;
  *   UDP            RFC 768; ICMP RFC 792; ICMPv6 RFC 4443
  */
@@ -36,6 +37,9 @@ const bool bld_decode_counter_is_error[BLD_DECODE_COUNTER_MAX] = {
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
 #define ETH_P_QINQ_OLD 0x9100
+#define ETH_P_PPPOE_SESSION 0x8864
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
 
 /* Address families seen in NULL/LOOP headers: AF_INET is 2 everywhere, AF_INET6 differs per OS. */
 #define BSD_AF_INET 2
@@ -284,6 +288,17 @@ static enum bld_decode_result decode_ethertype(struct bld_cur *c, uint16_t type,
 		if (d->n_vlan == 2)
 			return fail(counters, BLD_DECODE_VLAN_TOO_DEEP);
 		d->vlan[d->n_vlan++] = vid;
+	}
+	if (type == ETH_P_PPPOE_SESSION) {
+		/* DSL back-haul of remote sites: look through to IP, keep anything else as L2 */
+		const uint8_t *h = bld_cur_peek(c, 8);
+		if (!h)
+			return fail(counters, BLD_DECODE_PPPOE_TRUNCATED);
+		uint16_t ppp = (uint16_t)(h[6] << 8 | h[7]);
+		if (ppp == PPP_IPV4 || ppp == PPP_IPV6) {
+			bld_cur_skip(c, 8);
+			type = ppp == PPP_IPV4 ? ETH_P_IPV4 : ETH_P_IPV6;
+		}
 	}
 	d->ethertype = type;
 	struct bld_cur rest = bld_cur_rest(c);

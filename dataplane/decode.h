@@ -26,6 +26,7 @@
 	_(LINK_UNKNOWN_FAMILY, "link.unknown_family", ERR)                       \
 	_(VLAN_TRUNCATED, "vlan.truncated", ERR)                                 \
 	_(VLAN_TOO_DEEP, "vlan.too_deep", ERR)                                   \
+	_(PPPOE_TRUNCATED, "pppoe.truncated", ERR)                               \
 	_(NON_IP, "l2.non_ip", INFO)                                             \
 	_(IPV4_TRUNCATED, "ipv4.truncated", ERR)                                 \
 	_(IPV4_BAD_VERSION, "ipv4.bad_version", ERR)                             \
@@ -46,6 +47,7 @@
 	_(ICMP_TRUNCATED, "icmp.truncated", ERR)                                 \
 	_(ICMPV6_TRUNCATED, "icmpv6.truncated", ERR)                             \
 	_(FRAG_REASSEMBLED, "frag.reassembled", INFO)                            \
+	_(FRAG_MALFORMED, "frag.malformed", ERR)                                 \
 	_(FRAG_OVERLAP, "frag.overlap", ERR)                                     \
 	_(FRAG_TOO_BIG, "frag.too_big", ERR)                                     \
 	_(FRAG_TIMEOUT, "frag.timeout", INFO)                                    \

@@ -36,14 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * gcc warns about cursor.h's own bld_cur_skip (a (void) cast does not silence
- * warn_unused_result) and -Werror makes that fatal; drop this once fixed there.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-result"
 #include "cursor.h"
-#pragma GCC diagnostic pop
 
 #define NIL UINT32_MAX
 #define BLOCK 8u            /* RFC 791 §3.1, RFC 8200 §4.5: offsets in 8-octet units */
@@ -308,7 +301,7 @@ static uint32_t build(struct bld_ipfrag *f, uint8_t version, const uint8_t *hdr,
 	if (total)
 		memcpy(o + hdr_len, payload, total);
 	if (version == 4) {
-		/* RFC 791 §3.1: Total Length, then flags keep DF (and the reserved bit), MF and offset cleared */
+		/* RFC 791 §3.1: Total Length; flags keep DF (and the reserved bit), MF and offset cleared */
 		o[2] = (uint8_t)(len >> 8);
 		o[3] = (uint8_t)len;
 		o[6] &= 0xc0;
@@ -435,6 +428,13 @@ static int grow(struct dgram *d, uint32_t newcap)
 	return 0;
 }
 
+/* A fragment that contradicts its own headers: dropped and counted. */
+static int malformed(uint64_t counters[BLD_DECODE_COUNTER_MAX])
+{
+	counters[BLD_DECODE_FRAG_MALFORMED]++;
+	return -EINVAL;
+}
+
 int bld_ipfrag_add(struct bld_ipfrag *f, const struct bld_frag *frag, uint8_t ip_version,
 		   const struct bld_addr *src, const struct bld_addr *dst, uint32_t wirelen,
 		   uint64_t now_ns, struct bld_ipfrag_done *done,
@@ -447,37 +447,48 @@ int bld_ipfrag_add(struct bld_ipfrag *f, const struct bld_frag *frag, uint8_t ip
 	/*
 	 * What decode promised, checked again: the data follows the header at
 	 * once (IPv4 IHL is 5..15 words, RFC 791 §3.1; IPv6 has only the 8-octet
-	 * Fragment header between Unfragmentable Part and data, offsets being
-	 * counted from there, RFC 8200 §4.5), offsets in 8-octet
-	 * units, and every fragment but the last a multiple of 8 octets long
-	 * (RFC 8200 §4.5 says discard; RFC 791 §3.2 builds no other kind).
+	 * Fragment header between the Unfragmentable Part and the data, whose
+	 * offsets count from there, RFC 8200 §4.5), offsets in 8-octet units,
+	 * and every fragment but the last a multiple of 8 octets long (RFC 8200
+	 * §4.5 says discard; RFC 791 §3.2 builds no other kind).
 	 */
 	bool v4 = ip_version == 4;
 	if (ip_version != 4 && ip_version != 6)
-		return -EINVAL;
+		return malformed(counters);
 	if (v4 ? frag->unfrag_len < 20 || frag->unfrag_len > 60 || frag->data_off != frag->unfrag_len
 	       : frag->unfrag_len < IPV6_HDR || frag->unfrag_len > UINT32_MAX - IPV6_FRAG_HDR ||
 			 frag->data_off != frag->unfrag_len + IPV6_FRAG_HDR)
-		return -EINVAL;
+		return malformed(counters);
 	if (frag->offset % BLOCK || (frag->more && frag->data_len % BLOCK))
-		return -EINVAL;
+		return malformed(counters);
 
 	struct bld_cur c = bld_cur_make(frag->l3, frag->data_off + frag->data_len);
 	if (c.len < frag->data_off) /* the sum wrapped */
-		return -EINVAL;
+		return malformed(counters);
 	uint32_t nh_pos = 0;
 	uint8_t frag_nh = 0;
 	if (frag->offset == 0 && !v4) {
 		if (v6_frag_nh_pos(frag->l3, frag->unfrag_len, &nh_pos) < 0)
-			return -EINVAL;
+			return malformed(counters);
 		struct bld_cur fh = bld_cur_make(frag->l3, frag->data_off);
 		bld_cur_skip(&fh, frag->unfrag_len);
 		frag_nh = bld_cur_u8(&fh);
 	}
+	/*
+	 * The fragment must be whole: its own Total Length (RFC 791 §3.1) or
+	 * Payload Length (RFC 8200 §3) says how much data it carries, and a
+	 * snaplen-cut last fragment would otherwise set a wrong datagram end.
+	 */
+	struct bld_cur lc = bld_cur_make(frag->l3, frag->unfrag_len);
+	bld_cur_skip(&lc, v4 ? 2 : 4);
+	uint32_t l3_len = bld_cur_be16(&lc) + (v4 ? 0 : IPV6_HDR);
+	if (lc.err || l3_len != c.len)
+		return malformed(counters);
+
 	bld_cur_skip(&c, frag->data_off);
 	const uint8_t *data = bld_cur_bytes(&c, frag->data_len);
 	if (!data)
-		return -EINVAL;
+		return malformed(counters);
 
 	/*
 	 * RFC 791 §3.1 Total Length and RFC 8200 §4.5 Payload Length are 16 bits:
@@ -539,7 +550,10 @@ int bld_ipfrag_add(struct bld_ipfrag *f, const struct bld_frag *frag, uint8_t ip
 			differs = true;
 	}
 	if (n_held && !v4 && (differs || n_held != b1 - b0)) {
-		/* RFC 5722 §4 / RFC 8200 §4.5: overlap abandons the datagram; exact duplicates may be dropped alone */
+		/*
+		 * RFC 5722 §4 / RFC 8200 §4.5: an overlap abandons the datagram;
+		 * an exact duplicate may be dropped alone.
+		 */
 		dgram_drop(f, i);
 		count(counters, BLD_DECODE_FRAG_OVERLAP);
 		return -EINVAL;

@@ -51,7 +51,8 @@ struct bld_ipfrag_config {
 	uint32_t max_bytes;       /* bytes buffered over all datagrams (0: default 8 MiB);
 				   * counts allocated buffer, hole bitmap and first header, so
 				   * keep it >= 80 KiB or the largest datagrams cannot complete */
-	uint64_t timeout_ns;      /* a datagram incomplete this long (packet time) is dropped (0: default 30 s) */
+	uint64_t timeout_ns;      /* a datagram incomplete this long (packet time) is dropped
+				   * (0: default 30 s) */
 	uint64_t hash_seed;       /* mixed into the lookup hash so senders cannot aim for one
 				   * bucket; results never depend on it */
 };
@@ -63,7 +64,8 @@ struct bld_ipfrag *bld_ipfrag_create(const struct bld_ipfrag_config *cfg);
 void bld_ipfrag_destroy(struct bld_ipfrag *f);
 
 struct bld_ipfrag_done {
-	const uint8_t *l3;        /* the reassembled IP datagram: valid until the next call into the reassembler */
+	const uint8_t *l3;        /* the reassembled IP datagram: valid until the next call
+				   * into the reassembler */
 	uint32_t len;
 	uint32_t n_frames;        /* fragment frames that made it (duplicates included) */
 	uint64_t wire_bytes;      /* sum of their wire lengths */
@@ -79,9 +81,12 @@ struct bld_ipfrag_done {
  *   0  held (a duplicate that is absorbed counts as held);
  *  <0  the fragment was dropped (and with it, for the reasons marked *, the
  *      datagram in progress):
- *      -EINVAL   malformed (bad header lengths, M set on a length that is not
- *                a multiple of 8 octets, RFC 8200 §4.5), or * overlap (IPv6),
- *                or * contradicting last fragment (FRAG_OVERLAP);
+ *      -EINVAL   malformed, not counted (header lengths that disagree with
+ *                the description, a fragment cut short by the snaplen, M set
+ *                on a length that is not a multiple of 8 octets as RFC 8200
+ *                §4.5 forbids, an IPv6 offset-zero fragment whose
+ *                Unfragmentable Part does not end in a Fragment header),
+ *                or * overlap (IPv6) or a contradicting end (FRAG_OVERLAP);
  *      -EMSGSIZE * datagram over 65535 octets (FRAG_TOO_BIG);
  *      -ENOBUFS  * the datagram alone would exceed max_bytes (FRAG_CAPACITY);
  *      -ENOMEM   allocation failed, the datagram is kept (FRAG_CAPACITY).
