@@ -190,6 +190,13 @@ int bld_cmd_read(int argc, char **argv)
 		}
 		prog.total += (uint64_t)st.st_size;
 	}
+	if (o.filter) {
+		char err[512];
+		if (bld_pcap_filter_check(o.filter, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bollard read: %s\n", err);
+			return BLD_EXIT_USAGE;
+		}
+	}
 	prog.on = o.progress && isatty(STDERR_FILENO) && prog.total >= PROGRESS_MIN_BYTES;
 
 	ctx.report = bld_report_create();

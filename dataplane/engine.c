@@ -15,6 +15,7 @@ struct bld_engine {
 	struct bld_flow_table *flows;
 	struct bld_classifier *classifier;
 	struct bld_ipfrag *frag;
+	bool owns_classifier;
 	struct bld_engine_stats stats;
 };
 
@@ -45,16 +46,21 @@ struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 	e->flows = bld_flow_table_create(&cfg->flow, flow_ended, e);
 	if (!e->flows)
 		goto free_engine;
-	e->classifier = bld_classifier_create();
-	if (!e->classifier)
-		goto free_flows;
+	e->classifier = cfg->classifier;
+	if (!e->classifier) {
+		e->classifier = bld_classifier_create();
+		if (!e->classifier)
+			goto free_flows;
+		e->owns_classifier = true;
+	}
 	e->frag = bld_ipfrag_create(&cfg->frag);
 	if (!e->frag)
 		goto free_classifier;
 	return e;
 
 free_classifier:
-	bld_classifier_destroy(e->classifier);
+	if (e->owns_classifier)
+		bld_classifier_destroy(e->classifier);
 free_flows:
 	bld_flow_table_destroy(e->flows);
 free_engine:
@@ -66,9 +72,13 @@ void bld_engine_destroy(struct bld_engine *e)
 {
 	if (!e)
 		return;
+	/* Flows still open hold classifier state: settle them without reporting. */
+	e->cfg.on_flow_end = NULL;
+	bld_flow_table_flush(e->flows);
 	bld_ipfrag_destroy(e->frag);
 	bld_flow_table_destroy(e->flows);
-	bld_classifier_destroy(e->classifier);
+	if (e->owns_classifier)
+		bld_classifier_destroy(e->classifier);
 	free(e);
 }
 

@@ -59,11 +59,12 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *path,
 	snprintf(err, errlen, fmt, path, detail);
 }
 
-static int open_pcap(struct bld_pcap_source *s, char *err, size_t errlen)
+static int open_pcap(struct bld_pcap_source *s, FILE *f, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
-	s->pcap = pcap_open_offline_with_tstamp_precision(s->path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	s->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!s->pcap) {
+		fclose(f);
 		set_err(err, errlen, "%s: %s", s->path, perr);
 		return -1;
 	}
@@ -80,39 +81,62 @@ static int open_pcap(struct bld_pcap_source *s, char *err, size_t errlen)
 	return 0;
 }
 
-struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filter, char *err, size_t errlen)
+struct bld_pcap_source *bld_pcap_source_fopen(FILE *f, const char *name, const char *filter, char *err,
+					      size_t errlen)
 {
 	struct bld_pcap_source *s = calloc(1, sizeof(*s));
 	if (!s)
 		goto nomem;
-	s->path = strdup(path);
+	s->path = strdup(name);
 	s->filter_text = filter ? strdup(filter) : NULL;
 	s->arena = malloc(ARENA_SIZE);
 	if (!s->path || !s->arena || (filter && !s->filter_text))
 		goto nomem;
 
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
 	uint8_t magic[4];
 	size_t got = fread(magic, 1, 4, f);
+	rewind(f);
 	if (got == 4 && magic[0] == 0x0A && magic[1] == 0x0D && magic[2] == 0x0D && magic[3] == 0x0A) {
-		rewind(f);
 		s->f = f;
 		return s;
 	}
-	fclose(f);
-	if (open_pcap(s, err, errlen) < 0)
-		goto fail;
+	if (open_pcap(s, f, err, errlen) < 0) /* libpcap owns f from here */
+		goto fail_closed;
 	return s;
 
 nomem:
-	snprintf(err, errlen, "%s: out of memory", path);
-fail:
+	snprintf(err, errlen, "%s: out of memory", name);
+	fclose(f);
+fail_closed:
 	bld_pcap_source_close(s);
 	return NULL;
+}
+
+int bld_pcap_filter_check(const char *filter, char *err, size_t errlen)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, MAX_PACKET);
+	if (!dead) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct bpf_program prog;
+	int rc = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc < 0)
+		snprintf(err, errlen, "bad filter: %s", pcap_geterr(dead));
+	else
+		pcap_freecode(&prog);
+	pcap_close(dead);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filter, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return bld_pcap_source_fopen(f, path, filter, err, errlen);
 }
 
 /* ---- classic pcap ---- */

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "packet.h"
 
@@ -22,6 +23,13 @@ struct bld_pcap_source;
 
 /* NULL with a message in err on failure. filter may be NULL. */
 struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filter, char *err, size_t errlen);
+
+/* Compile filter for Ethernet to catch syntax errors before any file is opened. */
+int bld_pcap_filter_check(const char *filter, char *err, size_t errlen);
+
+/* The same from an open stream (which the source then owns), e.g. fmemopen() in a fuzzer. */
+struct bld_pcap_source *bld_pcap_source_fopen(FILE *f, const char *name, const char *filter, char *err,
+					      size_t errlen);
 
 /*
  * Fill up to max packets.  Returns the count, 0 at the end of the file, or
