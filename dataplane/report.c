@@ -11,6 +11,9 @@
 #define MAX_PROTOCOLS 512
 #define MAX_CONVERSATIONS 4096
 #define MAX_INPUTS 4096
+#define MAX_PROBERS 1024
+/* A client failing to connect to this many ports of one server is scanning it. */
+#define SCAN_MIN_PORTS 16
 
 struct proto_row {
 	char name[64];
@@ -23,6 +26,16 @@ struct conv_row {
 	uint16_t port;
 	char app[64];
 	uint64_t flows, pkts, bytes;
+};
+
+/*
+ * Failed TCP connection attempts (no answer, or refused with a RST) from one
+ * client to one server, with the distinct ports tried: the shape of a scan.
+ */
+struct prober_row {
+	char client[64], server[64];
+	uint8_t *ports;           /* bitmap of 65536 ports, allocated on first use */
+	uint32_t n_ports;
 };
 
 struct input_row {
@@ -42,6 +55,8 @@ struct bld_report {
 	unsigned n_inputs;
 	uint64_t flows_by_end[8];
 	const char *end_names[8];
+	struct prober_row probers[MAX_PROBERS];
+	unsigned n_probers;
 };
 
 struct bld_report *bld_report_create(void)
@@ -65,6 +80,8 @@ void bld_report_destroy(struct bld_report *r)
 		free(r->inputs[i].path);
 		free(r->inputs[i].error);
 	}
+	for (unsigned i = 0; i < r->n_probers; i++)
+		free(r->probers[i].ports);
 	free(r->convs);
 	free(r);
 }
@@ -77,6 +94,37 @@ void bld_report_input(struct bld_report *r, const char *path, uint64_t filtered,
 	in->path = strdup(path);
 	in->error = error ? strdup(error) : NULL;
 	in->filtered = filtered;
+}
+
+/* A TCP flow that never got going: a SYN unanswered, or answered by a RST. */
+static bool failed_connection(const struct bld_flow_record *rec)
+{
+	return rec->tcp_state && rec->pkts_toserver <= 3 && rec->bytes_toclient <= 3 * 66 &&
+	       (strcmp(rec->tcp_state, "syn_sent") == 0 || strcmp(rec->tcp_state, "reset") == 0);
+}
+
+static void note_probe(struct bld_report *r, const struct bld_flow_record *rec)
+{
+	struct prober_row *p = NULL;
+	for (unsigned i = 0; i < r->n_probers && !p; i++)
+		if (strcmp(r->probers[i].client, rec->src) == 0 && strcmp(r->probers[i].server, rec->dst) == 0)
+			p = &r->probers[i];
+	if (!p) {
+		if (r->n_probers == MAX_PROBERS)
+			return;
+		p = &r->probers[r->n_probers];
+		p->ports = calloc(65536 / 8, 1);
+		if (!p->ports)
+			return;
+		r->n_probers++;
+		snprintf(p->client, sizeof(p->client), "%s", rec->src);
+		snprintf(p->server, sizeof(p->server), "%s", rec->dst);
+	}
+	uint8_t bit = (uint8_t)(1u << (rec->dst_port & 7));
+	if (!(p->ports[rec->dst_port >> 3] & bit)) {
+		p->ports[rec->dst_port >> 3] |= bit;
+		p->n_ports++;
+	}
 }
 
 static bool industrial(const char *app)
@@ -113,6 +161,8 @@ void bld_report_flow(struct bld_report *r, const struct bld_flow_record *rec)
 		r->protos_dropped++;
 	}
 
+	if (failed_connection(rec))
+		note_probe(r, rec);
 	if (!industrial(rec->app))
 		return;
 	struct conv_row *c = NULL;
@@ -225,10 +275,16 @@ void bld_report_print_text(const struct bld_report *r, const struct bld_engine_s
 
 	if (r->n_convs) {
 		fprintf(out, "\nIndustrial conversations (client -> server)\n");
+		int wc = 0, ws = 0;
+		for (unsigned i = 0; i < r->n_convs && convs; i++) {
+			int lc = (int)strlen(convs[i].client), ls = (int)strlen(convs[i].server) + 6;
+			wc = lc > wc ? lc : wc;
+			ws = ls > ws ? ls : ws;
+		}
 		for (unsigned i = 0; i < r->n_convs && convs; i++) {
 			char server[80];
 			snprintf(server, sizeof(server), convs[i].port ? "%s:%u" : "%s", convs[i].server, convs[i].port);
-			fprintf(out, "  %-12s %-40s -> %-44s %8llu pkts\n", convs[i].app, convs[i].client, server,
+			fprintf(out, "  %-12s %-*s -> %-*s %8llu pkts\n", convs[i].app, wc, convs[i].client, ws, server,
 				(unsigned long long)convs[i].pkts);
 		}
 	}
@@ -239,6 +295,12 @@ void bld_report_print_text(const struct bld_report *r, const struct bld_engine_s
 		if (off_port(&convs[i])) {
 			fprintf(out, "  - %s on %s:%u, not a well-known port of %s (client %s)\n", convs[i].app,
 				convs[i].server, convs[i].port, convs[i].app, convs[i].client);
+			findings++;
+		}
+	for (unsigned i = 0; i < r->n_probers; i++)
+		if (r->probers[i].n_ports >= SCAN_MIN_PORTS) {
+			fprintf(out, "  - port scan: %s tried %u TCP ports of %s without completing a connection\n",
+				r->probers[i].client, r->probers[i].n_ports, r->probers[i].server);
 			findings++;
 		}
 	uint64_t errors = 0;
@@ -325,6 +387,13 @@ int bld_report_print_json(const struct bld_report *r, const struct bld_engine_st
 						    (json_int_t)convs[i].pkts, "bytes", (json_int_t)convs[i].bytes,
 						    "well_known_port", !off_port(&convs[i])));
 	json_object_set_new(o, "industrial_conversations", cv);
+
+	json_t *scans = json_array();
+	for (unsigned i = 0; i < r->n_probers; i++)
+		if (r->probers[i].n_ports >= SCAN_MIN_PORTS)
+			json_array_append_new(scans, json_pack("{s:s, s:s, s:i}", "client", r->probers[i].client, "server",
+							       r->probers[i].server, "ports", r->probers[i].n_ports));
+	json_object_set_new(o, "port_scans", scans);
 
 	json_t *errs = json_object(), *notes = json_object();
 	for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
