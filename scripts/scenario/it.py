@@ -210,7 +210,7 @@ def build_port_it(ctx, lan, H):
         t += rng.uniform(15, 40)
     run_ntp(ctx, lan, H["ntp"], [H["scada"], H["hmi"], H["hist"], H["infra"], H["ews"]])
     run_arp_background(ctx, lan, [(H["hist"], H["opcua"]), (H["infra"], H["ntp"])],
-                       gratuitous=[(H["mgate"], ctx.duration * 0.37)])
+                       gratuitous=[(H["mgate"], ctx.duration * 0.37), (H["gw"], ctx.duration * 0.61)])
 
 
 def build_rail_it(ctx, lans, H):
@@ -218,4 +218,4 @@ def build_rail_it(ctx, lans, H):
     clients = [H["eil_a"], H["p_a"], H["ls_a"], H["tds_a"]]
     run_ntp(ctx, lan_a, H["ntp"], clients)
     run_arp_background(ctx, lan_a, [(H["eil_a"], H["ntp"])],
-                       gratuitous=[(H["ccu-car1"], ctx.duration * 0.52)])
+                       gratuitous=[(H["ccu-car1"], ctx.duration * 0.52), (H["gw"], ctx.duration * 0.61)])

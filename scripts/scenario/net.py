@@ -10,6 +10,7 @@ the Timeline converts them once to integer nanoseconds.
 
 import hashlib
 import ipaddress
+import random
 import struct
 
 ETH_IPV4 = 0x0800
@@ -445,7 +446,6 @@ class Ctx:
     def rng(self, name):
         # One independent stream per named component (str seeds hash with
         # SHA-512), so adding a flow or an attack never perturbs the others.
-        import random
         return random.Random("%s/%s" % (self.seed, name))
 
     def wall(self, t):

@@ -422,8 +422,9 @@ def run_enip_explicit(ctx, lan, H, t_start):
 
 def forward_open(o_t_id, t_o_id, serial, vendor, orig_serial, rpi_us, o_t_size, t_o_size):
     """CIP Forward_Open (0x54) to the Connection Manager, class-1 cyclic point-to-point."""
-    data = struct.pack("<BBIIHHIB3x", 0x0A, 0x0E, o_t_id, t_o_id, serial, vendor, orig_serial,
-                       1, )
+    # priority/tick, timeout ticks, connection ids, serial, vendor, originator
+    # serial, timeout multiplier (x8), 3 reserved bytes
+    data = struct.pack("<BBIIHHIB3x", 0x0A, 0x0E, o_t_id, t_o_id, serial, vendor, orig_serial, 1)
     # Network connection parameters: point-to-point (0x4000), scheduled
     # priority (0x0800), fixed size, size in bytes incl. sequence count.
     data += struct.pack("<IHIH", rpi_us, 0x4800 | o_t_size, rpi_us, 0x4800 | t_o_size)
@@ -453,7 +454,7 @@ def run_enip_io(ctx, lan, H, t_start):
     scanner, adapter = H["clx"], H["aent"]
     conn = TcpConn(lan, scanner, adapter, 44818, rng, "enip")
     t = conn.open(t_start)
-    c = struct.pack("<Q", 0)
+    c = struct.pack("<Q", 0)                   # the scanner leaves the sender context zero
     ts = conn.send(t + 0.001, True, enip(ENIP_REGISTER_SESSION, 0, struct.pack("<HH", 1, 0), c))
     session = rng.getrandbits(32) | 1
     t = conn.send(ts + rng.uniform(0.001, 0.002), False,
@@ -769,10 +770,10 @@ def run_iec104(ctx, lan, H, t_start):
     t = link.slave_i(t + 0.002, asdu(13, 20, ca, [m_me_nc(n, v) for n, v in meas.items()]))
     t = link.slave_i(t + 0.002, asdu(100, 10, ca, [ioa(0) + b"\x14"]))
     # Spontaneous reporting: measurements on deadband, breaker changes now and then.
-    while True:
-        t += rng.expovariate(1 / 9.0)
-        if t > ctx.duration - 0.5:
-            break
+    # Nothing changes for the first ~25 s after the GI, so the master's t3
+    # timer fires and the capture shows a TESTFR exchange early on.
+    t += rng.uniform(22.0, 26.0)
+    while t < ctx.duration - 0.5:
         link.idle_until(t)
         if rng.random() < 0.15:
             n = rng.choice([2003, 2006])
@@ -785,6 +786,7 @@ def run_iec104(ctx, lan, H, t_start):
                 meas[n] = meas[n] + rng.gauss(0, drift)
                 objs.append(m_me_nc(n, meas[n]))
             t = link.slave_i(t, asdu(13, 3, ca, objs))
+        t += rng.expovariate(1 / 7.0)
     link.idle_until(ctx.duration - 0.2)
     conn.finish(ctx.duration)
 

@@ -301,15 +301,17 @@ def make_lans(ctx):
                                  vendor="Kontron"))
     gw = lan_a.add(Host("rail-fw", "10.20.0.1", "00:0a:dc:20:00:01",
                         "signalling firewall/router", os="embedded", vendor="RuggedCom"))
+    # Network B is an isolated redundant LAN; nothing on it is routed, the
+    # gateway entry only completes the Lan object.
     lan_a.gateway = lan_b.gateway = gw
     H["gw"] = gw
     return (lan_a, lan_b), H
 
 
-def peers(ctx, H, key, sci_name_, rasta_id):
+def peers(ctx, H, key, oc_name, rasta_id):
     rng = ctx.rng("rasta-" + key)
     eil = RastaPeer(EIL_NAME, EIL_ID, H["eil_a"], H["eil_b"], 9998, 9999, rng)
-    oc = RastaPeer(sci_name_, rasta_id, H[key + "_a"], H[key + "_b"], 8888, 8889, rng)
+    oc = RastaPeer(oc_name, rasta_id, H[key + "_a"], H[key + "_b"], 8888, 8889, rng)
     return eil, oc, rng
 
 
@@ -390,7 +392,11 @@ def run_trdp(ctx, lan_a, H):
         host = H[name]
         for comid, period, group, dlen in telegrams:
             rng = ctx.rng("trdp-%d" % comid)
-            seq = rng.getrandbits(16)
+            # Counters start at 0 when the publisher boots; these consists came up
+            # minutes ago.  Keeping the top 16 bits zero also keeps tshark's
+            # classic-STUN heuristic (message type 0x0001 in the first two
+            # bytes) from claiming the odd datagram.
+            seq = rng.randint(1000, 60000)
             t = rng.uniform(0.0, period)
             k = 0
             while t < ctx.duration - 0.05:

@@ -1,0 +1,1 @@
+"""Deterministic scenario capture generator for Bollard (see README.md here)."""
