@@ -148,7 +148,13 @@ static enum bld_decode_result decode_ipv4(struct bld_cur *c, struct bld_decoded 
 	set_v4(&d->src, h + 12);
 	set_v4(&d->dst, h + 16);
 	d->l3 = h;
-	/* Bytes beyond total length are link padding; fewer is a snaplen cut, still usable. */
+	/*
+	 * Bytes beyond total length are link padding.  Fewer is a snaplen cut,
+	 * still usable; on a frame captured whole it is a lie, counted, and the
+	 * bytes that are there are still used (the flow keeps its packet).
+	 */
+	if (totlen > bld_cur_left(c) && !d->snap_cut)
+		counters[BLD_DECODE_IPV4_BAD_TOTLEN]++;
 	d->l3_len = totlen < bld_cur_left(c) ? totlen : bld_cur_left(c);
 
 	uint16_t frag = (uint16_t)(h[6] << 8 | h[7]);
@@ -208,6 +214,8 @@ static enum bld_decode_result decode_ipv6(struct bld_cur *c, struct bld_decoded 
 		plen = avail - 40;
 	if (plen > 65535)
 		return fail(counters, BLD_DECODE_IPV6_BAD_PLEN);
+	if (40 + plen > avail && !d->snap_cut)
+		counters[BLD_DECODE_IPV6_BAD_PLEN]++; /* as for IPv4: counted, what is there is used */
 	d->l3_len = 40 + plen < avail ? 40 + plen : avail;
 
 	struct bld_cur x = bld_cur_make(h, d->l3_len);
@@ -334,6 +342,7 @@ enum bld_decode_result bld_decode_packet(const struct bld_pkt *pkt, struct bld_d
 {
 	struct bld_cur c = bld_cur_make(pkt->data, pkt->caplen);
 	memset(d, 0, sizeof(*d));
+	d->snap_cut = pkt->caplen < pkt->wirelen;
 
 	switch (pkt->linktype) {
 	case BLD_LINK_ETHERNET: {

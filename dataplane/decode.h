@@ -88,6 +88,9 @@ struct bld_frag {
 };
 
 struct bld_decoded {
+	/* The capture kept less than was on the wire (snaplen): short IP datagrams are expected then. */
+	bool snap_cut;
+
 	/* L2 (valid when has_mac) */
 	bool has_mac;
 	uint8_t src_mac[6], dst_mac[6];
