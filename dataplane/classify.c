@@ -8,6 +8,7 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "cursor.h"
 #include "registry.h"
 
 const char *const bld_app_source_names[] = {
@@ -15,6 +16,7 @@ const char *const bld_app_source_names[] = {
 	[BLD_APP_SOURCE_BOLLARD] = "bollard",
 	[BLD_APP_SOURCE_NDPI] = "ndpi",
 	[BLD_APP_SOURCE_ETHERTYPE] = "ethertype",
+	[BLD_APP_SOURCE_LLC] = "llc",
 };
 
 struct bld_classifier {
@@ -174,8 +176,28 @@ static bool accept_ndpi(struct bld_flow *f, struct classify_state *s, ndpi_proto
 	return true;
 }
 
+/* 802.3 frames: name the LLC service (IEEE 802.2 SAPs) rather than an ethertype. */
+static const char *const llc_names[] = { "llc", "stp", "llc-snap" };
+
+static uint8_t llc_kind(const struct bld_decoded *d)
+{
+	struct bld_cur c = bld_cur_make(d->payload, d->payload_len);
+	uint8_t dsap = bld_cur_u8(&c), ssap = bld_cur_u8(&c);
+	if (c.err)
+		return 0;
+	if (dsap == 0x42 && ssap == 0x42)
+		return 1; /* spanning tree (IEEE 802.1D) */
+	if (dsap == 0xAA && ssap == 0xAA)
+		return 2; /* SNAP: CDP, DTP, VTP, ... */
+	return 0;
+}
+
 static void classify_l2(struct bld_flow *f, struct classify_state *s, const struct bld_decoded *d)
 {
+	if (f->key.ethertype == 0) {
+		decide(f, BLD_APP_SOURCE_LLC, llc_kind(d));
+		return;
+	}
 	if (run_probes(f, s, d->payload, d->payload_len, true))
 		return;
 	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
@@ -237,6 +259,8 @@ const char *bld_classify_app_name(const struct bld_classifier *c, const struct b
 		return bld_dissectors[f->app]->name;
 	case BLD_APP_SOURCE_ETHERTYPE:
 		return ethertypes[f->app].name;
+	case BLD_APP_SOURCE_LLC:
+		return llc_names[f->app];
 	case BLD_APP_SOURCE_NDPI: {
 		ndpi_protocol p = { .master_protocol = f->ndpi_master, .app_protocol = f->ndpi_app };
 		ndpi_protocol2name(c->ndpi, p, buf, (u_int)len);

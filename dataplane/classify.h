@@ -24,6 +24,7 @@ enum bld_app_source {
 	BLD_APP_SOURCE_BOLLARD,   /* a Bollard dissector probe matched */
 	BLD_APP_SOURCE_NDPI,      /* nDPI detected it */
 	BLD_APP_SOURCE_ETHERTYPE, /* a non-IP ethertype names the protocol */
+	BLD_APP_SOURCE_LLC,       /* an 802.3 frame's LLC SAPs name it (stp, llc-snap, llc) */
 };
 
 extern const char *const bld_app_source_names[];

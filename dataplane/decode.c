@@ -308,6 +308,14 @@ static enum bld_decode_result decode_ethertype(struct bld_cur *c, uint16_t type,
 			type = ppp == PPP_IPV4 ? ETH_P_IPV4 : ETH_P_IPV6;
 		}
 	}
+	if (type < 0x0600) {
+		/* An IEEE 802.3 length, not an ethertype (§3.2.6): an LLC frame (STP, CDP, ...). */
+		d->ethertype = 0;
+		counters[BLD_DECODE_NON_IP]++;
+		d->payload = c->p + c->off;
+		d->payload_len = type < bld_cur_left(c) ? type : bld_cur_left(c);
+		return BLD_DECODED_L2;
+	}
 	d->ethertype = type;
 	struct bld_cur rest = bld_cur_rest(c);
 	if (type == ETH_P_IPV4)

@@ -96,7 +96,7 @@ struct bld_decoded {
 	uint8_t src_mac[6], dst_mac[6];
 	uint8_t n_vlan;
 	uint16_t vlan[2];        /* outer first; QinQ keeps two, deeper tags are counted */
-	uint16_t ethertype;      /* innermost ethertype (0 for link types without one) */
+	uint16_t ethertype;      /* innermost ethertype; 0 for 802.3 LLC frames and link types without one */
 
 	/* L3 (valid for L4 and FRAGMENT) */
 	uint8_t ip_version;      /* 4 or 6 */

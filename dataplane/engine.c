@@ -187,8 +187,8 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 	int dir = to_server ? BLD_DIR_TO_SERVER : BLD_DIR_TO_CLIENT;
 	f->pkts[dir] += n_frames;
 	f->bytes[dir] += wire_bytes;
-	if (!created && f->key.l4 == IPPROTO_TCP && d->ip_version)
-		tcp_update(f, d, from_a, to_server);
+	if (f->key.l4 == IPPROTO_TCP && d->ip_version)
+		tcp_update(f, d, from_a, to_server); /* also on a flow's first packet: it may be a FIN */
 	bld_flow_table_touch(e->flows, f, ts, class_of(f));
 	if (!f->classified)
 		bld_classify_packet(e->classifier, f, d, to_server, ts);

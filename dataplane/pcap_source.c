@@ -54,6 +54,20 @@ struct bld_pcap_source {
 	char errmsg[512];             /* damage found; reported once the packets before it are out */
 };
 
+/*
+ * libpcap speaks DLT_* values, files carry LINKTYPE_* values; they differ for
+ * raw IP only (LINKTYPE_RAW 101 is DLT_RAW, 12 on Linux, 14 on OpenBSD).
+ */
+static uint16_t dlt_to_linktype(int dlt)
+{
+	return dlt == DLT_RAW ? BLD_LINK_RAW : (uint16_t)dlt;
+}
+
+static int linktype_to_dlt(uint16_t linktype)
+{
+	return linktype == BLD_LINK_RAW ? DLT_RAW : linktype;
+}
+
 static void set_err(char *err, size_t errlen, const char *fmt, const char *path, const char *detail)
 {
 	snprintf(err, errlen, fmt, path, detail);
@@ -68,7 +82,7 @@ static int open_pcap(struct bld_pcap_source *s, FILE *f, char *err, size_t errle
 		set_err(err, errlen, "%s: %s", s->path, perr);
 		return -1;
 	}
-	s->linktype = (uint16_t)pcap_datalink(s->pcap);
+	s->linktype = dlt_to_linktype(pcap_datalink(s->pcap));
 	if (s->filter_text) {
 		struct bpf_program prog;
 		if (pcap_compile(s->pcap, &prog, s->filter_text, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
@@ -234,7 +248,7 @@ static int add_iface(struct bld_pcap_source *s, struct bld_cur *body, char *err,
 	if (body->err)
 		goto bad;
 	if (s->filter_text) {
-		pcap_t *dead = pcap_open_dead(ifc->linktype, snaplen ? (int)snaplen : 262144);
+		pcap_t *dead = pcap_open_dead(linktype_to_dlt(ifc->linktype), snaplen ? (int)snaplen : 262144);
 		if (!dead)
 			goto bad;
 		int rc = pcap_compile(dead, &ifc->filter, s->filter_text, 1, PCAP_NETMASK_UNKNOWN);
@@ -308,6 +322,12 @@ static int64_t read_block(struct bld_pcap_source *s, uint32_t *body_len, char *e
 	}
 	if (fread(s->block, 1, len, s->f) != len)
 		goto truncated;
+	c = bld_cur_make(s->block + len - 4, 4);
+	if (rd32(s, &c) != total) {
+		/* both ends of a block carry its length; a mismatch means we lost our place */
+		set_err(err, errlen, "%s: %s", s->path, "pcapng block lengths disagree (damaged file)");
+		return -1;
+	}
 	s->offset += total;
 	*body_len = len - 4;
 	return type ? type : 0x7fffffff; /* a type-0 block is reserved: skip it like any unknown one */

@@ -40,8 +40,13 @@ static enum bld_probe encapsulation_probe(struct bld_cur *c)
 		return BLD_PROBE_NEED_MORE;
 	if (!known_command(cmd) || options != 0)
 		return BLD_PROBE_NO;
-	/* The data may continue in the next segment; it must not be shorter than the header says. */
-	return len <= 65511 ? BLD_PROBE_MATCH : BLD_PROBE_NO;
+	if (cmd == 0x0000) /* NOP: 24 zero bytes would pass; wait for a real command */
+		return BLD_PROBE_NEED_MORE;
+	/* The data may continue in the next segment; if more follows, it must be another header. */
+	bld_cur_skip(c, len);
+	if (!c->err && bld_cur_left(c) >= 24)
+		return encapsulation_probe(c);
+	return BLD_PROBE_MATCH;
 }
 
 /* CPF for connected I/O: sequenced address item (0x8002, 8 bytes) + connected data (0x00B1). */

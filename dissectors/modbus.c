@@ -27,6 +27,8 @@ static bool known_function(uint8_t fc)
 static enum bld_probe modbus_probe(const uint8_t *data, uint32_t len, bool to_server)
 {
 	(void)to_server;
+	if (len == 0)
+		return BLD_PROBE_NEED_MORE; /* nothing to judge yet */
 	struct bld_cur c = bld_cur_make(data, len);
 	/* Every PDU in the segment must be well-framed: one stray header is not enough. */
 	int n = 0;

@@ -17,31 +17,34 @@
 #define COTP_CC 0xD0
 #define COTP_DT 0xF0
 
-/* The protocol id byte after TPKT/COTP DT, 0 while undecided, -1 when not S7 at all. */
+#define NOT_ISO_ON_TCP (-1)
+#define UNDECIDED (-2)
+
+/* The protocol id byte after TPKT/COTP DT, UNDECIDED, or NOT_ISO_ON_TCP. */
 static int s7_protocol_id(const uint8_t *data, uint32_t len)
 {
 	struct bld_cur c = bld_cur_make(data, len);
 	if (bld_cur_u8(&c) != 3 || bld_cur_u8(&c) != 0)
-		return -1;
+		return NOT_ISO_ON_TCP;
 	uint16_t tpkt_len = bld_cur_be16(&c);
 	if (c.err)
-		return 0;
+		return UNDECIDED;
 	if (tpkt_len < 7)
-		return -1;
+		return NOT_ISO_ON_TCP;
 	uint8_t li = bld_cur_u8(&c);
 	uint8_t type = bld_cur_u8(&c);
 	if (c.err)
-		return 0;
+		return UNDECIDED;
 	if (li == 0 || li + 5u > tpkt_len)
-		return -1;
+		return NOT_ISO_ON_TCP;
 	if ((type & 0xF0) == COTP_CR || (type & 0xF0) == COTP_CC)
-		return 0; /* connection set-up: decide on the first DT */
+		return UNDECIDED; /* connection set-up: decide on the first DT */
 	if (type != COTP_DT || li != 2)
-		return -1;
+		return NOT_ISO_ON_TCP;
 	bld_cur_skip(&c, 1);
 	uint8_t id = bld_cur_u8(&c);
 	if (c.err)
-		return 0;
+		return UNDECIDED;
 	return id;
 }
 
@@ -49,14 +52,14 @@ static enum bld_probe s7comm_probe(const uint8_t *data, uint32_t len, bool to_se
 {
 	(void)to_server;
 	int id = s7_protocol_id(data, len);
-	return id == 0x32 ? BLD_PROBE_MATCH : id == 0 ? BLD_PROBE_NEED_MORE : BLD_PROBE_NO;
+	return id == 0x32 ? BLD_PROBE_MATCH : id == UNDECIDED ? BLD_PROBE_NEED_MORE : BLD_PROBE_NO;
 }
 
 static enum bld_probe s7comm_plus_probe(const uint8_t *data, uint32_t len, bool to_server)
 {
 	(void)to_server;
 	int id = s7_protocol_id(data, len);
-	return id == 0x72 ? BLD_PROBE_MATCH : id == 0 ? BLD_PROBE_NEED_MORE : BLD_PROBE_NO;
+	return id == 0x72 ? BLD_PROBE_MATCH : id == UNDECIDED ? BLD_PROBE_NEED_MORE : BLD_PROBE_NO;
 }
 
 const struct bld_dissector bld_dsc_s7comm = {

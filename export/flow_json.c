@@ -37,9 +37,11 @@ int bld_flow_record_write_json(FILE *out, const struct bld_flow_record *r)
 	} else {
 		json_object_set_new(o, "src_mac", json_string(r->src));
 		json_object_set_new(o, "dst_mac", json_string(r->dst));
-		char et[8];
-		snprintf(et, sizeof(et), "0x%04x", r->ethertype);
-		json_object_set_new(o, "ethertype", json_string(et));
+		if (r->ethertype) { /* 0: an 802.3 LLC frame, which has a length where the ethertype would be */
+			char et[8];
+			snprintf(et, sizeof(et), "0x%04x", r->ethertype);
+			json_object_set_new(o, "ethertype", json_string(et));
+		}
 	}
 	if (r->has_ports) {
 		json_object_set_new(o, "src_port", json_integer(r->src_port));
