@@ -9,6 +9,7 @@
 
 #include "classify.h"
 #include "flow_record.h"
+#include "registry.h"
 
 struct bld_engine {
 	struct bld_engine_config cfg;
@@ -82,10 +83,16 @@ void bld_engine_destroy(struct bld_engine *e)
 	free(e);
 }
 
+/* Ports below 1024 and the industrial protocols' well-known ports belong to servers. */
+static bool service_port(uint16_t port)
+{
+	return port < 1024 || bld_registry_service_port(port);
+}
+
 /*
  * Who is the client of a new flow.  A SYN names the client, a SYN-ACK the
  * server; otherwise (mid-stream start, UDP) the first sender, unless it
- * speaks from a privileged port to an unprivileged one, which is a reply.
+ * speaks from a service port to a port that is not one: that is a reply.
  */
 static bool sender_is_client(const struct bld_decoded *d)
 {
@@ -96,7 +103,7 @@ static bool sender_is_client(const struct bld_decoded *d)
 		if (syn_ack == (BLD_TCP_SYN | BLD_TCP_ACK))
 			return false;
 	}
-	if (d->has_ports && d->sport < 1024 && d->dport >= 1024)
+	if (d->has_ports && service_port(d->sport) && !service_port(d->dport))
 		return false;
 	return true;
 }

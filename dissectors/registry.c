@@ -9,6 +9,15 @@ const struct bld_dissector *const bld_dissectors[BLD_PROTO_MAX] = {
 #undef BLD_X
 };
 
+bool bld_registry_service_port(uint16_t port)
+{
+	for (int p = 1; p < BLD_PROTO_MAX; p++)
+		for (int i = 0; i < 4 && bld_dissectors[p]->ports[i]; i++)
+			if (bld_dissectors[p]->ports[i] == port)
+				return true;
+	return false;
+}
+
 enum bld_proto bld_registry_find(const char *name)
 {
 	for (int p = 1; p < BLD_PROTO_MAX; p++)

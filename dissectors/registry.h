@@ -37,6 +37,12 @@ BLD_FOREACH_PROTO(BLD_X)
 /* Indexed by enum bld_proto; [BLD_PROTO_UNKNOWN] is NULL. */
 extern const struct bld_dissector *const bld_dissectors[BLD_PROTO_MAX];
 
+/*
+ * Whether port is a well-known server port of a registered protocol: a hint
+ * for who is the server of a flow joined mid-stream, never for what it carries.
+ */
+bool bld_registry_service_port(uint16_t port);
+
 /* The protocol named `name`, or BLD_PROTO_UNKNOWN. */
 enum bld_proto bld_registry_find(const char *name);
 
