@@ -29,5 +29,6 @@ while IFS= read -r -d '' f; do
 	fi
 done < <(find "${dirs[@]}" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
 rm -f "$log"
-echo "sanitized read of $n captures: $((n - bad)) clean, $bad failed"
+echo "sanitized read of $n captures"
+echo "$((n - bad)) passed, $bad failed"
 ((bad == 0))
