@@ -26,6 +26,7 @@ struct bld_classifier {
 /* Per-flow state while classifying: nDPI's flow struct follows it in the same block. */
 struct classify_state {
 	uint32_t candidates;     /* bit per enum bld_proto whose probe has not said no */
+	uint32_t matched;        /* several probes matched the same bytes: the next payload decides */
 	uint32_t ndpi_size;
 	struct ndpi_flow_struct *ndpi_flow;
 };
@@ -127,17 +128,23 @@ static void decide(struct bld_flow *f, enum bld_app_source src, uint8_t app)
 	state_free(f);
 }
 
-/* Run the probes still in the running; true when one matched. */
+/*
+ * Run the probes still in the running; true when exactly one matched.  When
+ * several match the same bytes (a Modbus request with transaction id 0x680A
+ * is also a valid IEC 104 frame), only they stay in the running and the next
+ * payload decides.
+ */
 static bool run_probes(struct bld_flow *f, struct classify_state *s, const uint8_t *p, uint32_t len,
 		       bool to_server)
 {
+	uint32_t matched = 0;
 	for (int i = 1; i < BLD_PROTO_MAX; i++) {
 		if (!(s->candidates & (1u << i)))
 			continue;
 		switch (bld_dissectors[i]->probe(p, len, to_server)) {
 		case BLD_PROBE_MATCH:
-			decide(f, BLD_APP_SOURCE_BOLLARD, (uint8_t)i);
-			return true;
+			matched |= 1u << i;
+			break;
 		case BLD_PROBE_NO:
 			s->candidates &= ~(1u << i);
 			break;
@@ -145,6 +152,14 @@ static bool run_probes(struct bld_flow *f, struct classify_state *s, const uint8
 			break;
 		}
 	}
+	if (matched && (matched & (matched - 1)) == 0) {
+		decide(f, BLD_APP_SOURCE_BOLLARD, (uint8_t)__builtin_ctz(matched));
+		return true;
+	}
+	if (matched)
+		s->candidates = s->matched = matched;
+	else
+		s->matched &= s->candidates;
 	return false;
 }
 
@@ -242,6 +257,10 @@ void bld_classify_finish(struct bld_classifier *c, struct bld_flow *f)
 	struct classify_state *s = f->classify_state;
 	if (f->classified)
 		return;
+	if (s && s->matched) { /* still ambiguous at the end: the registry's order breaks the tie */
+		decide(f, BLD_APP_SOURCE_BOLLARD, (uint8_t)__builtin_ctz(s->matched));
+		return;
+	}
 	if (s && s->ndpi_flow) {
 		uint8_t guessed = 0;
 		/* No port guessing: a port is a hint, not evidence. */

@@ -8,7 +8,8 @@
  *   NULL / LOOP    family(4), host order (NULL) or network order (LOOP)
  *   PPPoE session  ver/type(1) code(1) session(2) length(2) | PPP protocol(2)   RFC 2516 §4, RFC 1661 §2
  *   IPv4           RFC 791 §3.1; IPv6 RFC 8200 §3-§4; TCP RFC 9293 §3.1;
- *   UDP            RFC 768; ICMP RFC 792; ICMPv6 RFC 4443
+ *   UDP            RFC 768; SCTP RFC 9260 §3.1; ICMP RFC 792; ICMPv6 RFC 4443
+ *   AH             next header(1) length(1, 32-bit words - 2) ...   RFC 4302 §2
  */
 #include "decode.h"
 
@@ -103,6 +104,14 @@ static enum bld_decode_result decode_l4(struct bld_cur *c, struct bld_decoded *d
 			d->payload_len = ulen - 8u;
 		return BLD_DECODED_L4;
 	}
+	case IPPROTO_SCTP:
+		if (bld_cur_left(c) < 12)
+			return fail(counters, BLD_DECODE_SCTP_TRUNCATED);
+		d->sport = bld_cur_be16(c);
+		d->dport = bld_cur_be16(c);
+		bld_cur_skip(c, 8); /* verification tag, checksum */
+		d->has_ports = true;
+		break;
 	case IPPROTO_ICMP:
 		if (bld_cur_left(c) < 4)
 			return fail(counters, BLD_DECODE_ICMP_TRUNCATED);
@@ -175,6 +184,15 @@ static enum bld_decode_result decode_ipv4(struct bld_cur *c, struct bld_decoded 
 		return BLD_DECODED_FRAGMENT;
 	}
 	struct bld_cur l4 = bld_cur_make(h + hlen, d->l3_len - hlen);
+	/* Authentication headers are integrity only: the transport header follows in clear. */
+	for (int n = 0; d->l4_proto == IPPROTO_AH; n++) {
+		uint8_t next = bld_cur_u8(&l4);
+		uint32_t len = ((uint32_t)bld_cur_u8(&l4) + 2) * 4;
+		bld_cur_skip(&l4, len - 2);
+		if (l4.err || n == 4)
+			return fail(counters, BLD_DECODE_IPV4_AH_TRUNCATED);
+		d->l4_proto = next;
+	}
 	return decode_l4(&l4, d, counters);
 }
 
@@ -196,6 +214,27 @@ static bool is_ipv6_exthdr(uint8_t nh)
 	}
 }
 
+/*
+ * Does the hop-by-hop header at p carry a valid Jumbo Payload option (type
+ * 0xC2, length 4, a value above 65,535: RFC 2675 §3 makes smaller ones errors)?
+ */
+static bool has_jumbo_option(const uint8_t *p, uint32_t len)
+{
+	struct bld_cur c = bld_cur_make(p, len);
+	bld_cur_skip(&c, 1);
+	struct bld_cur opts = bld_cur_take(&c, ((uint32_t)bld_cur_u8(&c) + 1) * 8 - 2);
+	while (bld_cur_left(&opts) > 0) {
+		uint8_t type = bld_cur_u8(&opts);
+		if (type == 0) /* Pad1 has no length byte */
+			continue;
+		uint8_t olen = bld_cur_u8(&opts);
+		if (type == 0xC2 && olen == 4)
+			return bld_cur_be32(&opts) > 65535 && !opts.err;
+		bld_cur_skip(&opts, olen);
+	}
+	return false;
+}
+
 static enum bld_decode_result decode_ipv6(struct bld_cur *c, struct bld_decoded *d, uint64_t *counters)
 {
 	const uint8_t *h = bld_cur_peek(c, 40);
@@ -209,11 +248,12 @@ static enum bld_decode_result decode_ipv6(struct bld_cur *c, struct bld_decoded 
 	memcpy(d->dst.b, h + 24, 16);
 	d->l3 = h;
 	uint32_t avail = bld_cur_left(c);
-	/* plen 0 with a hop-by-hop header is a jumbogram (RFC 2675): take what is there. */
-	if (plen == 0 && h[6] == 0)
+	/* Payload length 0 with a Jumbo Payload option is a jumbogram (RFC 2675 §2): take what is there. */
+	if (plen == 0 && h[6] == 0) {
+		if (!has_jumbo_option(h + 40, avail - 40))
+			return fail(counters, BLD_DECODE_IPV6_BAD_PLEN);
 		plen = avail - 40;
-	if (plen > 65535)
-		return fail(counters, BLD_DECODE_IPV6_BAD_PLEN);
+	}
 	if (40 + plen > avail && !d->snap_cut)
 		counters[BLD_DECODE_IPV6_BAD_PLEN]++; /* as for IPv4: counted, what is there is used */
 	d->l3_len = 40 + plen < avail ? 40 + plen : avail;

@@ -34,6 +34,7 @@
 	_(IPV4_BAD_TOTLEN, "ipv4.bad_total_length", ERR)                         \
 	_(IPV4_OPTIONS, "ipv4.options", INFO)                                    \
 	_(IPV4_FRAGMENT, "ipv4.fragment", INFO)                                  \
+	_(IPV4_AH_TRUNCATED, "ipv4.ah_truncated", ERR)                           \
 	_(IPV6_TRUNCATED, "ipv6.truncated", ERR)                                 \
 	_(IPV6_BAD_VERSION, "ipv6.bad_version", ERR)                             \
 	_(IPV6_BAD_PLEN, "ipv6.bad_payload_length", ERR)                         \
@@ -44,6 +45,7 @@
 	_(TCP_BAD_HLEN, "tcp.bad_header_length", ERR)                            \
 	_(UDP_TRUNCATED, "udp.truncated", ERR)                                   \
 	_(UDP_BAD_LEN, "udp.bad_length", ERR)                                    \
+	_(SCTP_TRUNCATED, "sctp.truncated", ERR)                                 \
 	_(ICMP_TRUNCATED, "icmp.truncated", ERR)                                 \
 	_(ICMPV6_TRUNCATED, "icmpv6.truncated", ERR)                             \
 	_(FRAG_REASSEMBLED, "frag.reassembled", INFO)                            \
@@ -95,7 +97,7 @@ struct bld_decoded {
 	bool has_mac;
 	uint8_t src_mac[6], dst_mac[6];
 	uint8_t n_vlan;
-	uint16_t vlan[2];        /* outer first; QinQ keeps two, deeper tags are counted */
+	uint16_t vlan[2];        /* outer first; QinQ keeps two; a third tag is an error (vlan.too_deep) */
 	uint16_t ethertype;      /* innermost ethertype; 0 for 802.3 LLC frames and link types without one */
 
 	/* L3 (valid for L4 and FRAGMENT) */

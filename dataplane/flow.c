@@ -38,6 +38,7 @@ struct bld_flow_table {
 	uint32_t n_free;
 	uint32_t next_unused;     /* slots above this were never used: no need to stack them */
 	struct lru lru[BLD_FLOW_CLASS_MAX];
+	uint64_t next_deadline;   /* no list head expires at or before this packet time */
 	uint64_t next_id;
 	bld_flow_end_fn on_end;
 	void *ctx;
@@ -103,9 +104,14 @@ void bld_flow_table_destroy(struct bld_flow_table *t)
 
 static int addr_port_cmp(const struct bld_addr *x, uint16_t xp, const struct bld_addr *y, uint16_t yp)
 {
-	int c = memcmp(x->b, y->b, sizeof(x->b));
-	if (c)
-		return c;
+	uint64_t a[2], b[2];
+	memcpy(a, x->b, 16);
+	memcpy(b, y->b, 16);
+	for (int i = 0; i < 2; i++) {
+		uint64_t p = __builtin_bswap64(a[i]), q = __builtin_bswap64(b[i]);
+		if (p != q)
+			return p < q ? -1 : 1;
+	}
 	return (int)xp - (int)yp;
 }
 
@@ -158,9 +164,11 @@ uint32_t bld_flow_key_hash(const struct bld_flow_key *k)
 {
 	uint64_t w[sizeof(*k) / 8];
 	memcpy(w, k, sizeof(w));
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		h = mix64(h ^ w[i]);
+	/* three independent multiplies, then one finaliser */
+	uint64_t h = (w[0] + 0x9e3779b97f4a7c15ull) * (w[1] + 0xc2b2ae3d27d4eb4full) ^
+		     (w[2] + 0x165667b19e3779f9ull) * (w[3] + 0xd6e8feb86659fd93ull) ^
+		     (w[4] + 0xff51afd7ed558ccdull) * (w[5] + 0xc4ceb9fe1a85ec53ull);
+	h = mix64(h);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -179,10 +187,16 @@ static inline uint32_t index_of(const struct bld_flow_table *t, const struct bld
 static void lru_unlink(struct bld_flow_table *t, struct bld_flow *f)
 {
 	struct lru *l = &t->lru[f->class];
-	if (f->lru_prev)
+	if (f->lru_prev) {
 		slot(t, f->lru_prev)->lru_next = f->lru_next;
-	else
+	} else {
 		l->head = f->lru_next;
+		if (l->head) {
+			uint64_t d = slot(t, l->head)->ts_last + t->cfg.timeout_ns[f->class];
+			if (d < t->next_deadline)
+				t->next_deadline = d;
+		}
+	}
 	if (f->lru_next)
 		slot(t, f->lru_next)->lru_prev = f->lru_prev;
 	else
@@ -201,6 +215,11 @@ static void lru_append(struct bld_flow_table *t, struct bld_flow *f)
 	else
 		l->head = i;
 	l->tail = i;
+	if (!f->lru_prev) {
+		uint64_t d = f->ts_last + t->cfg.timeout_ns[f->class];
+		if (d < t->next_deadline)
+			t->next_deadline = d;
+	}
 }
 
 static void hash_unlink(struct bld_flow_table *t, struct bld_flow *f)
@@ -239,12 +258,18 @@ static enum bld_flow_end expiry_reason(const struct bld_flow *f)
 
 void bld_flow_table_expire(struct bld_flow_table *t, uint64_t now)
 {
+	if (now <= t->next_deadline)
+		return;
+	t->next_deadline = UINT64_MAX;
 	for (int c = 0; c < BLD_FLOW_CLASS_MAX; c++) {
 		uint64_t timeout = t->cfg.timeout_ns[c];
 		while (t->lru[c].head) {
 			struct bld_flow *f = slot(t, t->lru[c].head);
-			if (now < f->ts_last || now - f->ts_last <= timeout)
+			if (now < f->ts_last || now - f->ts_last <= timeout) {
+				if (f->ts_last + timeout < t->next_deadline)
+					t->next_deadline = f->ts_last + timeout;
 				break;
+			}
 			end_flow(t, f, expiry_reason(f));
 		}
 	}
@@ -283,7 +308,10 @@ struct bld_flow *bld_flow_table_get(struct bld_flow_table *t, const struct bld_f
 	uint32_t *head = &t->buckets[hash & t->bucket_mask];
 	for (uint32_t i = *head; i; i = slot(t, i)->hash_next) {
 		struct bld_flow *f = slot(t, i);
-		if (memcmp(&f->key, k, sizeof(*k)) == 0) {
+		uint64_t x[6], y[6];
+		memcpy(x, &f->key, 48);
+		memcpy(y, k, 48);
+		if (((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) == 0) {
 			*created = false;
 			return f;
 		}

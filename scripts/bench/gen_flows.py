@@ -86,7 +86,7 @@ def flow_packets(k, n_clients, n_servers):
     cmac, smac = mac(0x10, c), mac(0x20, s)
     cseq = (k * 2654435761) & 0xFFFFFFFF  # spread initial sequence numbers
     sseq = (k * 40503 + 12345) & 0xFFFFFFFF
-    tid = k & 0xFFFF
+    tid = 1  # the first transaction of a new connection, as Modbus clients number them
     addr = k % 1000
     # MBAP: transaction id, protocol id 0, length (unit id + PDU), unit id; PDU: fc 3, addr, quantity 2.
     req = struct.pack("!HHHBBHH", tid, 0, 6, 1, 3, addr, 2)

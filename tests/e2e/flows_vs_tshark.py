@@ -3,42 +3,39 @@
 """
 End-to-end test: Bollard's flows agree with tshark's conversation tables.
 
-For every capture, `bollard read --flows` is compared with what tshark 4.0
-dissects, conversation by conversation (unordered address/port pair per L4
-protocol, summed over all Bollard flows of the pair, since tshark has no
+For every capture, the flows of `bollard read --flows` are compared with what
+tshark 4.0 dissects, conversation by conversation: unordered address/port
+pair per L4 protocol, summed over all Bollard flows of the pair (tshark has no
 timeouts and no VLAN in its conversation key), packets and bytes (wire
-lengths) per direction.
+lengths) in each direction.
 
-How the tshark side is computed
--------------------------------
-tshark's `-z conv,tcp -z conv,udp` tables print byte counts with units
-("77 kB"), so they cannot be compared exactly.  The test therefore asks tshark
-for per-frame fields (`-T fields`: frame length, protocol stack, addresses,
-ports, fragment reassembly, malformation marks) in the same run that prints
-the conversation tables, rebuilds the tables from those fields, and first
-checks the rebuilt TCP/UDP tables against tshark's own (frame counts exactly,
-byte counts exactly where tshark prints "bytes", within rounding where it
-prints kB/MB).  A disagreement there is a fault of this test (or of tshark),
-reported as such, never blamed on Bollard.
+The tshark side
+---------------
+`tshark -z conv,tcp -z conv,udp` prints byte counts with units ("77 kB"), too
+coarse to compare.  So the same tshark run also prints per-frame fields
+(`-T fields`: length, protocol stack, addresses, ports, fragments, marks of
+malformation), the test rebuilds the TCP and UDP tables from those fields and
+first checks them against tshark's own tables: frame counts exactly, bytes
+exactly where tshark prints "bytes", to the printed precision where it prints
+kB/MB.  A disagreement there is reported as a TEST FAULT, never blamed on
+Bollard.  The fields also give the frames without TCP/UDP a conversation, as
+tshark's conv,ip / conv,ipv6 / conv,eth tables would (IP address pair and
+protocol; MAC pair and ethertype), so every frame is accounted for.
 
-The same fields also give every frame that is not TCP/UDP a conversation the
-way tshark's `conv,ip` / `conv,ipv6` / `conv,eth` tables would: ICMP and other
-IP protocols by address pair and protocol number, non-IP frames by MAC pair
-and ethertype.  So every frame of the capture is accounted for, not only TCP
-and UDP.
-
-Then each frame is mapped to the conversation Bollard is expected to count it
-in.  Where that differs from tshark's conversation the difference is
-explained by one of the RULES below, each documented with why.  Any
-difference between Bollard's flows and these expectations that no rule
-explains is a failure, listed with the conversation, the expected and the
-actual counts, and the frame numbers involved.
+The comparison
+--------------
+Each frame is mapped to the conversation Bollard is expected to count it in.
+Where that is not tshark's, one of the RULES below says why (each with its
+reason); the per-file line lists the rules used and how many frames each
+moved.  A conversation whose Bollard totals differ from the expectation is a
+FAIL, listed with expected and actual counts and its frame numbers.
 
 Usage:  tests/e2e/flows_vs_tshark.py [--bollard PATH] [--jobs N]
                                      [--list-only-failures] [CAPTURE|DIR ...]
-Without CAPTURE arguments: ../shared/pcaps (relative to the repo root; skipped,
-and counted as skipped, when missing) and tests/fixtures/scenario.
-Exit status 0 when nothing failed, 1 otherwise, 2 on usage errors.
+Without CAPTURE arguments it runs on ../shared/pcaps (relative to the repo
+root; skipped, and counted as skipped, when missing) and on
+tests/fixtures/scenario.  Exit status: 0 nothing failed, 1 something failed,
+2 usage error (bollard not built, capture missing).
 """
 
 import argparse
@@ -51,92 +48,95 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CAPTURE_EXT = ('.pcap', '.pcapng', '.cap')
+TOOL_TIMEOUT_S = 600
 
 # ---------------------------------------------------------------------------
-# Rules: every kind of expected difference between tshark's conversation
-# tables and Bollard's flows.  The key is what the per-file line prints.
+# Rules: every accepted difference between tshark's conversations and
+# Bollard's flows, with the reason.  Keep tests/e2e/README.md in step.
 # ---------------------------------------------------------------------------
 RULES = {
     'ip-fragments':
-        'IP fragments: tshark reassembles and counts only the frame that '
+        'tshark reassembles IP fragments and counts only the frame that '
         'completes the datagram in the TCP/UDP conversation (the other '
-        'fragments are "ip:data"); Bollard counts the reassembled datagram '
-        'as all its fragment frames (packets and wire bytes), by design.  The '
-        'test moves every fragment to the conversation of the frame that '
-        'tshark names in ip.reassembled_in / ipv6.reassembled.in.',
+        'fragments stay "ip:data"); Bollard counts the reassembled datagram '
+        'as all its fragment frames, packets and wire bytes (by design).  '
+        'The test groups fragments by Bollard\'s reassembly key in capture '
+        'order and moves each to the conversation of the frame where tshark '
+        'completed the datagram.  tshark\'s own fragment list is not used for '
+        'membership: it leaves out fragments whose overlapping bytes '
+        'conflict, which Bollard (IPv4: first copy wins) counts.',
     'fragments-unreassembled':
-        'Fragments of a datagram that never completes (missing fragments): '
-        'tshark shows them as IP data only (no TCP/UDP conversation); '
-        'Bollard cannot know the ports either and drops them when the '
-        'reassembly times out (counted in frag.timeout), so they are in no '
-        'flow.  Both agree there is no TCP/UDP conversation; the test only '
-        'does not expect an IP-level flow for them.',
-    'encapsulation-not-decoded':
-        'Encapsulations Bollard does not look through (tunnels such as '
-        'IP-in-IP/6in4, GRE, VXLAN, Teredo; link-level ones such as MPLS, '
-        'PPPoE): tshark counts the inner TCP/UDP conversation, Bollard counts '
-        'the frame in the flow of the outer header it decodes (the outer IP '
-        'protocol, the outer UDP port pair, or an L2 flow with the outer '
-        'ethertype).  Which encapsulations Bollard decodes is found per file '
-        '(both hypotheses are tried) and must be the same in every file: a '
-        'capture where Bollard decodes an encapsulation and another where it '
-        'does not is a failure.',
+        'Fragments of a datagram that never completes: no ports are known, '
+        'tshark shows them as IP data; Bollard drops them when the datagram '
+        'times out or the input ends (frag.timeout), so they are in no flow.',
     'fragment-timeout':
-        'Fragments of one datagram spread over 30 s or more (from the first '
-        'fragment): tshark reassembles them whatever the delay; Bollard\'s '
-        'reassembler gives the datagram up after 30 s (frag.timeout, like '
-        'Linux ipfrag_time, RFC 791 suggests 15 s), so the frames are in no '
-        'flow.',
+        'Fragments of one datagram 30 s or more after its first fragment: '
+        'tshark reassembles whatever the delay; Bollard gives the datagram up '
+        '30 s after its first fragment (frag.timeout, as Linux ipfrag_time; '
+        'dataplane/ipfrag.h), so its frames are in no flow.',
     'ipv6-fragment-overlap':
-        'IPv6 fragments that overlap (other than exact duplicates): RFC 5722 '
-        'and RFC 8200 section 4.5 require the whole datagram to be discarded; '
+        'IPv6 fragments that overlap, other than exact duplicates: RFC 5722 '
+        'and RFC 8200 section 4.5 require discarding the whole datagram; '
         'Bollard does (frag.overlap), tshark reassembles it.',
-    'ipv6-too-many-exthdrs':
-        'IPv6 packets with more than 8 extension headers: Bollard stops '
-        '(ipv6.exthdr_too_many), a chain that long being evasion or garbage '
-        '(Suricata has a similar bound); tshark walks the whole chain.',
+    'encapsulation-not-decoded':
+        'Encapsulations Bollard does not look through: tunnels (IP-in-IP and '
+        '6in4, GRE, VXLAN, Teredo...) and link-level ones (MPLS, Cisco ISL...).'
+        '  tshark counts the inner conversation (for UDP tunnels: the outer '
+        'one too); Bollard counts the frame once, in the flow of the outer '
+        'header (outer IP protocol, outer UDP ports, or an L2 flow of the '
+        'outer ethertype).  Whether Bollard decodes an encapsulation is found '
+        'per file by trying both, and must agree across all files: decoded in '
+        'one capture and not in another is a failure.',
     'vlan-too-deep':
-        'Frames with more than two VLAN tags: Bollard keeps two (QinQ) and '
-        'rejects deeper stacks (vlan.too_deep); tshark decodes any depth.',
-    'bollard-malformed':
-        'Frames whose headers Bollard finds malformed or cut short by the '
-        'snap length before the end of the L4 header (IPv4 header length '
-        'beyond the captured bytes, TCP data offset beyond the segment, '
-        'truncated VLAN/PPPoE/IPv6 extension headers, more than two VLAN '
-        'tags): Bollard counts them in decode_errors and in no flow.  tshark '
-        'still attributes some of them, when it could read the addresses and '
-        'ports before the damage.  Only frames that tshark itself marks as '
-        'malformed or short (or that are shorter than the headers Bollard '
-        'needs) are explained this way, and their number must not exceed '
-        'the decode errors in Bollard\'s JSON summary.',
+        'More than two VLAN tags: Bollard keeps two (QinQ) and rejects deeper '
+        'stacks (vlan.too_deep); tshark decodes any depth.',
+    'ipv6-too-many-exthdrs':
+        'More than 8 IPv6 extension headers: Bollard stops '
+        '(ipv6.exthdr_too_many), such a chain being evasion or garbage '
+        '(Suricata has a similar bound); tshark walks the whole chain.',
     'link-not-decoded':
-        'Link-layer types Bollard does not decode (only Ethernet, Linux SLL '
-        'and SLL2, BSD NULL/LOOP and raw IP are): Bollard counts these frames '
-        'under link.unsupported and in no flow.',
-    'l2-802.3-length':
-        'IEEE 802.3 frames (length field instead of an ethertype, e.g. '
-        'LLC/STP, CDP): tshark keys them by MAC pair only; the test accepts '
-        'any Bollard L2 flow ethertype below 0x0600 for them and sums those '
-        'flows per MAC pair (Bollard currently reports the 802.3 length field '
-        'as the "ethertype", see the report).',
+        'Link types Bollard does not decode (it does Ethernet, Linux SLL and '
+        'SLL2, BSD NULL/LOOP, raw IP): link.unsupported, in no flow.',
+    'bollard-malformed':
+        'Frames whose headers (link, VLAN, PPPoE, IP, TCP/UDP/ICMP) are '
+        'malformed or cut short by the snap length: Bollard rejects them '
+        '(decode_errors) and they are in no flow, while tshark may still '
+        'have put them in a conversation (e.g. the IP addresses were read '
+        'before the damage).  Only frames tshark itself finds broken qualify: '
+        'an exception in one of those headers ("[Malformed Packet: TCP]", '
+        '"[Packet size limited during capture: IPv4 truncated]"), a TCP data '
+        'offset below 20 or a UDP length below 8, unreadable IP addresses.  '
+        'For frames with an exception Bollard may also accept the frame '
+        '(see tshark-malformed): the test finds which of them Bollard '
+        'counted from its totals.  The frames expected rejected may not '
+        'outnumber the decode errors in Bollard\'s JSON summary.',
+    'tshark-malformed':
+        'The other side of bollard-malformed: tshark raised an exception in a '
+        'header (and left the frame out of its TCP/UDP table) but Bollard '
+        'read the header it needs and counted the frame.',
+    'l2-802.3':
+        'Not a difference in counts, a matter of keys: IEEE 802.3 frames (a '
+        'length field where Ethernet II has the ethertype: LLC, STP, CDP...) '
+        'are compared per MAC pair with every Bollard L2 flow that has no '
+        'ethertype or one below 0x0600 (older builds reported the length as '
+        'the ethertype, splitting such traffic by frame length).',
 }
 
 # ---------------------------------------------------------------------------
-# tshark fields
+# tshark fields, one column each; repeated fields joined by AGG
 # ---------------------------------------------------------------------------
 FIELDS = [
-    'frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.encap_type', 'frame.protocols',
-    'eth.src', 'eth.dst', 'isl.src', 'isl.dst', 'eth.type', 'eth.len', 'vlan.id', 'vlan.etype', 'vlan.len', 'sll.etype',
-    'ip.src', 'ip.dst', 'ip.id', 'ip.proto', 'ip.hdr_len', 'ip.len', 'ip.flags.mf', 'ip.frag_offset',
-    'ip.reassembled_in', 'ip.fragment',
-    'ipv6.src', 'ipv6.dst', 'ipv6.nxt', 'ipv6.plen', 'ipv6.fraghdr.offset', 'ipv6.fraghdr.more',
-    'ipv6.fraghdr.ident',
-    'ipv6.reassembled.in', 'ipv6.fragment',
+    'frame.number', 'frame.time_epoch', 'frame.len', 'frame.protocols',
+    'eth.src', 'eth.dst', 'eth.type', 'eth.len', 'isl.src', 'isl.dst',
+    'vlan.etype', 'vlan.len', 'sll.etype',
+    'ip.src', 'ip.dst', 'ip.proto', 'ip.id', 'ip.hdr_len', 'ip.len', 'ip.flags.mf', 'ip.frag_offset',
+    'ip.fragment',
+    'ipv6.src', 'ipv6.dst', 'ipv6.nxt', 'ipv6.plen',
+    'ipv6.fraghdr.offset', 'ipv6.fraghdr.more', 'ipv6.fraghdr.ident', 'ipv6.fragment',
     'tcp.srcport', 'tcp.dstport', 'tcp.hdr_len', 'udp.srcport', 'udp.dstport', 'udp.length',
     'sctp.srcport', 'sctp.dstport',
     '_ws.malformed', '_ws.short',
@@ -144,27 +144,37 @@ FIELDS = [
 FI = {name: i for i, name in enumerate(FIELDS)}
 AGG = ';'
 
-# Protocol layer names (as in frame.protocols) that carry an IP protocol number.
+# Layer names (frame.protocols) of IP payloads, with their protocol number.
 LAYER_PROTO = {
     'tcp': 6, 'udp': 17, 'icmp': 1, 'icmpv6': 58, 'sctp': 132, 'igmp': 2, 'gre': 47,
     'esp': 50, 'ah': 51, 'ipv6': 41, 'ip': 4, 'ospf': 89, 'pim': 103, 'vrrp': 112,
     'l2tp': 115, 'etherip': 97, 'udplite': 136, 'dccp': 33, 'rsvp': 46, 'eigrp': 88,
-    'carp': 112, 'ipcomp': 108,
+    'ipcomp': 108,
 }
-IPV6_EXT = {'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts', 'ipv6.shim6',
-            'mipv6', 'ah'}
+IPV6_EXT = {'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts', 'ipv6.shim6', 'mipv6', 'ah'}
 VLAN_LAYERS = {'vlan', 'ieee8021ad'}
-LINK_LAYERS = {'eth', 'sll', 'null', 'raw', 'ip', 'ipv6'}
 PORT_PROTOS = {6: 'tcp', 17: 'udp', 132: 'sctp'}
-# Bollard gives up on a longer IPv6 extension header chain (dataplane/decode.c
-# IPV6_MAX_EXTHDRS, as Suricata does): evasion or garbage.
-IPV6_MAX_EXTHDRS = 8
-# Rules under which Bollard rejects the frame and counts a decode error.
-REJECT_RULES = ('bollard-malformed', 'link-not-decoded', 'vlan-too-deep', 'ipv6-too-many-exthdrs')
 L4_NAMES = {'tcp': 6, 'udp': 17, 'icmp': 1, 'icmpv6': 58, 'sctp': 132}
 ZERO_MAC = '00:00:00:00:00:00'
+# Bollard's limits (dataplane/decode.c IPV6_MAX_EXTHDRS, dataplane/ipfrag.h
+# BLD_IPFRAG_DEFAULT_TIMEOUT_NS).
+IPV6_MAX_EXTHDRS = 8
+FRAG_TIMEOUT_S = 30.0
+# Rules under which Bollard rejects the frame and counts a decode error.
+REJECT_RULES = ('bollard-malformed', 'link-not-decoded', 'vlan-too-deep', 'ipv6-too-many-exthdrs')
+# Short names tshark prints in "[Malformed Packet: X]" and "[Packet size
+# limited during capture: X truncated]" for the headers Bollard decodes.
+HEADER_LABELS = ('Ethernet', 'VLAN', 'IEEE 802.1ad', 'PPPoES', 'PPP', 'SLL', 'NULL', 'Raw',
+                 'IPv4', 'IPv6', 'TCP', 'UDP', 'ICMP', 'ICMPv6', 'SCTP')
+EXC_RE = re.compile(r'\[(?:Malformed Packet|Packet size limited during capture): (.*?)(?: truncated)?\]$')
 
 
+# ---------------------------------------------------------------------------
+# Conversation keys: (proto, endpoint, endpoint), endpoints sorted, an
+# endpoint being (address, port or None).  proto is the IP protocol number,
+# or 'l2 <ethertype>' for non-IP frames.  A frame's place is (key, d) where d
+# is 0 when it was sent by the first endpoint.
+# ---------------------------------------------------------------------------
 def norm_ip(s):
     try:
         return ipaddress.ip_address(s).compressed
@@ -173,46 +183,52 @@ def norm_ip(s):
 
 
 def canon(proto, a, b):
-    """Canonical conversation key and whether the sender (a) is side 0."""
     if a <= b:
         return (proto, a, b), 0
     return (proto, b, a), 1
 
 
+def ethertype_class(value):
+    if value is None:
+        return '?'
+    return '802.3' if value < 0x600 else '0x%04x' % value
+
+
+def l2_place(src_mac, dst_mac, etclass):
+    return canon('l2 ' + etclass, (src_mac, None), (dst_mac, None))
+
+
 def key_str(key):
     proto, a, b = key
+
     def ep(e):
         addr, port = e
         if port is None:
             return addr
-        if ':' in addr:
-            return '[%s]:%s' % (addr, port)
-        return '%s:%s' % (addr, port)
-    if isinstance(proto, str) and proto.startswith('l2'):
-        return '%s %s <-> %s' % (proto, ep(a), ep(b))
-    name = PORT_PROTOS.get(proto) or {1: 'icmp', 58: 'icmpv6'}.get(proto) or 'ip-proto %s' % proto
+        return '[%s]:%s' % (addr, port) if ':' in addr else '%s:%s' % (addr, port)
+    if isinstance(proto, str):
+        name = proto
+    else:
+        name = PORT_PROTOS.get(proto) or {1: 'icmp', 58: 'icmpv6'}.get(proto) or 'ip-proto %s' % proto
     return '%s %s <-> %s' % (name, ep(a), ep(b))
 
 
 # ---------------------------------------------------------------------------
-# Per-frame model
+# One frame: where tshark counts it, where Bollard is expected to
 # ---------------------------------------------------------------------------
 class Frame:
-    __slots__ = ('num', 'length', 'caplen', 'tshark', 'tview', 'expect', 'alt', 'enc', 'rule', 'why',
-                 'optional')
+    __slots__ = ('num', 'length', 'tshark', 'tview', 'expect', 'alt', 'enc', 'rule', 'optional')
 
-    def __init__(self, num, length, caplen):
+    def __init__(self, num, length):
         self.num = num
         self.length = length
-        self.caplen = caplen
-        self.tshark = []     # [(key, dir)] conversations tshark's conv,tcp/udp tables count
-        self.tview = []      # the same, or for other frames the IP / Ethernet conversation
-        self.expect = None   # (key, dir) Bollard is expected to count this frame in, or None
-        self.alt = None      # (key, dir) when an encapsulation is decoded (hypothesis)
-        self.enc = None      # encapsulation class name when alt applies
-        self.rule = None     # rule explaining why expect differs from tshark's view
-        self.why = ''
-        self.optional = False  # tshark marks it malformed/short: Bollard may reject it
+        self.tshark = []        # places in tshark's conv,tcp / conv,udp tables
+        self.tview = []         # the same, or for other frames their IP / Ethernet conversation
+        self.expect = None      # place Bollard should count the frame in; None: no flow
+        self.alt = None         # place if Bollard decodes the encapsulation `enc`
+        self.enc = None
+        self.rule = None        # why expect is not tshark's place
+        self.optional = False   # tshark found a header broken: Bollard may reject the frame
 
 
 def vals(row, name):
@@ -228,7 +244,7 @@ def first_int(lst, idx=0, default=None):
 
 
 class Occ:
-    """Occurrence counters: the n-th 'ip' layer uses the n-th ip.* values."""
+    """The n-th 'ip' layer of frame.protocols owns the n-th ip.* values."""
 
     def __init__(self):
         self.n = defaultdict(int)
@@ -240,72 +256,53 @@ class Occ:
 
 
 def ip_endpoints(row, layer, i):
-    if layer == 'ip':
-        s, d = vals(row, 'ip.src'), vals(row, 'ip.dst')
-    else:
-        s, d = vals(row, 'ipv6.src'), vals(row, 'ipv6.dst')
+    pre = 'ip' if layer == 'ip' else 'ipv6'
+    s, d = vals(row, pre + '.src'), vals(row, pre + '.dst')
     if i < len(s) and i < len(d):
         return norm_ip(s[i]), norm_ip(d[i])
     return None
 
 
-def l4_ports(row, proto_name, i):
-    s, d = vals(row, proto_name + '.srcport'), vals(row, proto_name + '.dstport')
+def l4_ports(row, name, i):
+    s, d = vals(row, name + '.srcport'), vals(row, name + '.dstport')
     if i < len(s) and i < len(d):
         return int(s[i]), int(d[i])
     return None
 
 
-# Short names tshark prints in "[Malformed Packet: X]" / "[Packet size limited
-# during capture: X truncated]" for the headers Bollard decodes.
-HEADER_LABELS = ('Ethernet', 'VLAN', 'IEEE 802.1ad', 'PPPoES', 'PPP', 'SLL', 'NULL', 'Raw',
-                 'IPv4', 'IPv6', 'TCP', 'UDP', 'ICMP', 'ICMPv6', 'SCTP')
-
-
 def exception_labels(row):
-    """Protocols in which tshark's dissection raised an exception."""
     out = []
     for f in ('_ws.malformed', '_ws.short'):
         for v in vals(row, f):
-            m = re.match(r'\[(?:Malformed Packet|Packet size limited during capture): (.*?)(?: truncated)?\]$', v)
+            m = EXC_RE.match(v)
             if m:
                 out.append(m.group(1))
     return out
 
 
-def header_exception(row, proto_label):
-    """tshark raised an exception inside this protocol's own dissector."""
-    return proto_label in exception_labels(row)
-
-
 def bogus_l4(row, layer, i):
-    """A TCP data offset below 20 or a UDP length below 8: tshark stops before
-    its conversation tap ("Bogus TCP header length", "Bad length value"), and
+    """TCP data offset below 20, UDP length below 8: tshark stops before its
+    conversation tap ("Bogus TCP header length", "Bad length value") and
     Bollard rejects the frame (tcp.bad_header_length, udp.bad_length)."""
     if layer == 'tcp':
         hl = first_int(vals(row, 'tcp.hdr_len'), i)
         return hl is not None and hl < 20
     if layer == 'udp':
         ul = first_int(vals(row, 'udp.length'), i)
-        return ul is not None and ul < 8 and ul != 0
+        return ul is not None and 0 < ul < 8
     return False
 
 
-def tshark_flags(row):
-    """tshark found the headers Bollard decodes malformed or cut short."""
-    return any(lab in HEADER_LABELS or lab.startswith('IPv6') for lab in exception_labels(row))
-
-
 def analyse_frame(row):
-    """Build the Frame: tshark's conversations and Bollard's expected one."""
-    fr = Frame(int(row[FI['frame.number']]), int(row[FI['frame.len']]), int(row[FI['frame.cap_len']]))
+    fr = Frame(int(row[FI['frame.number']]), int(row[FI['frame.len']]))
     layers = row[FI['frame.protocols']].split(':') if row[FI['frame.protocols']] else []
-    occ = Occ()
+    exc = exception_labels(row)
 
-    # --- tshark's conv,tcp / conv,udp view: every TCP/UDP header with the
-    # nearest enclosing IP header, except inside ICMP errors (tshark does not
-    # tap quoted headers) and except headers whose own dissection raised an
-    # exception (the tap is queued after the header is parsed).
+    # tshark's TCP/UDP conversations: every TCP/UDP header with the nearest
+    # IP header before it, except headers quoted in ICMP errors (not tapped)
+    # and headers whose dissection stopped before the tap (an exception in
+    # the header itself, a bogus length).
+    occ = Occ()
     cur_ip = None
     in_icmp = False
     for layer in layers:
@@ -315,20 +312,17 @@ def analyse_frame(row):
                 cur_ip = ip_endpoints(row, layer, i)
         elif layer in ('tcp', 'udp'):
             i = occ.take(layer)
-            if in_icmp or cur_ip is None:
-                continue
-            if header_exception(row, layer.upper()) or bogus_l4(row, layer, i):
+            if in_icmp or cur_ip is None or layer.upper() in exc or bogus_l4(row, layer, i):
                 continue
             ports = l4_ports(row, layer, i)
-            if ports is None:
-                continue
-            fr.tshark.append(canon(L4_NAMES[layer], (cur_ip[0], ports[0]), (cur_ip[1], ports[1])))
+            if ports is not None:
+                fr.tshark.append(canon(L4_NAMES[layer], (cur_ip[0], ports[0]), (cur_ip[1], ports[1])))
         elif layer in ('icmp', 'icmpv6'):
             in_icmp = True
 
-    # --- Bollard's expected view.
     expect_frame(fr, row, layers)
-    fr.optional = tshark_flags(row) and fr.expect is not None
+    fr.optional = fr.expect is not None and any(
+        lab in HEADER_LABELS or lab.startswith('IPv6') for lab in exc)
     if fr.tshark:
         fr.tview = list(fr.tshark)
     elif fr.enc:
@@ -338,322 +332,154 @@ def analyse_frame(row):
     return fr
 
 
-def l2_key(row, src_mac, dst_mac, ethertype_class):
-    return canon('l2 ' + ethertype_class, (src_mac, None), (dst_mac, None))
-
-
-def ethertype_class(value):
-    if value is None:
-        return '?'
-    if value < 0x600:
-        return '802.3'
-    return '0x%04x' % value
-
-
 def expect_frame(fr, row, layers):
+    """Set fr.expect (and rule, enc, alt): what Bollard's decoder makes of the frame."""
     if not layers:
-        fr.rule, fr.why = 'link-not-decoded', 'no dissection'
+        fr.rule = 'link-not-decoded'
         return
     link = layers[0]
     if link == 'eth' and layers[1:2] == ['eth']:
-        # Cisco ISL: tshark puts the ISL header (with its own MACs) before the
-        # inner Ethernet frame; Bollard sees an 802.3 frame of the ISL MACs.
+        # Cisco ISL: an 802.3 frame to 01:00:0c:00:00:00 wrapping a whole
+        # Ethernet frame; tshark shows the inner MACs as eth.*, Bollard sees
+        # the outer 802.3 frame.
         expect_frame(fr, row, layers[1:])
         s, d = vals(row, 'isl.src'), vals(row, 'isl.dst')
         fr.alt, fr.enc, fr.rule = fr.expect, 'isl', 'encapsulation-not-decoded'
-        fr.expect = l2_key(row, s[0], d[0], '802.3') if s and d else None
+        fr.expect = l2_place(s[0], d[0], '802.3') if s and d else None
         return
     pos = 1
-    src_mac = dst_mac = ZERO_MAC
+    src_mac = dst_mac = ZERO_MAC   # Bollard's L2 flows on SLL links have no MACs
     ethertype = None
-    n_vlan = 0
     if link == 'eth':
         s, d = vals(row, 'eth.src'), vals(row, 'eth.dst')
         if not s or not d:
-            fr.rule, fr.why = 'bollard-malformed', 'Ethernet header incomplete'
+            fr.rule = 'bollard-malformed'
             return
         src_mac, dst_mac = s[0], d[0]
-        et = first_int(vals(row, 'eth.type'))
-        if et is None:
-            et = first_int(vals(row, 'eth.len'))
-        ethertype = et
+        ethertype = first_int(vals(row, 'eth.type'))
+        if ethertype is None:
+            ethertype = first_int(vals(row, 'eth.len'))
     elif link == 'sll':
         ethertype = first_int(vals(row, 'sll.etype'))
-    elif link in ('null', 'raw'):
-        pass
     elif link in ('ip', 'ipv6'):
         pos = 0
-    else:
-        fr.rule, fr.why = 'link-not-decoded', 'link layer %s' % link
+    elif link not in ('null', 'raw'):
+        fr.rule = 'link-not-decoded'
         return
 
-    # VLAN tags and ethertype
-    vlan_etypes = vals(row, 'vlan.etype')
-    vlan_lens = vals(row, 'vlan.len')
+    n_vlan = 0
+    tags = [first_int([v]) for v in vals(row, 'vlan.etype')] or [first_int([v]) for v in vals(row, 'vlan.len')]
     while pos < len(layers) and (layers[pos] == 'ethertype' or layers[pos] in VLAN_LAYERS):
         if layers[pos] in VLAN_LAYERS:
-            if n_vlan < len(vlan_etypes):
-                ethertype = first_int(vlan_etypes, n_vlan)
-            elif n_vlan < len(vlan_lens):
-                ethertype = first_int(vlan_lens, n_vlan)
+            if n_vlan < len(tags):
+                ethertype = tags[n_vlan]
             n_vlan += 1
         pos += 1
     if n_vlan > 2:
-        fr.rule, fr.why = 'vlan-too-deep', 'more than two VLAN tags'
+        fr.rule = 'vlan-too-deep'
         return
 
     rest = layers[pos:]
-    # Link-level encapsulation before IP (PPPoE, MPLS...): hypothesis.
-    enc = []
     j = 0
     while j < len(rest) and rest[j] not in ('ip', 'ipv6'):
-        enc.append(rest[j])
         j += 1
-    has_ip = j < len(rest)
-    l2 = l2_key(row, src_mac, dst_mac, ethertype_class(ethertype)) if link in ('eth', 'sll') else None
-    if not has_ip:
+    enc = rest[:j]
+    l2 = l2_place(src_mac, dst_mac, ethertype_class(ethertype)) if link in ('eth', 'sll') else None
+    if j == len(rest):                 # not IP
         if l2 is None:
-            fr.rule, fr.why = 'bollard-malformed', 'no IP after %s' % link
-            return
+            fr.rule = 'bollard-malformed'  # NULL/LOOP/raw link without IP
         fr.expect = l2
         return
-    if enc and link in ('eth', 'sll'):
-        # Bollard may or may not look through this encapsulation.
+    if enc and l2 is not None:
+        # An encapsulation between Ethernet and IP (PPPoE, MPLS...)
         inner = ip_expect(fr, row, rest[j:], Occ())
-        fr.enc = ':'.join(enc)
-        fr.alt = inner
-        fr.expect = l2
-        fr.rule = 'encapsulation-not-decoded'
+        fr.alt, fr.enc, fr.rule, fr.expect = inner, ':'.join(enc), 'encapsulation-not-decoded', l2
         return
     if enc:
-        fr.rule, fr.why = 'link-not-decoded', 'link %s then %s' % (link, ':'.join(enc))
+        fr.rule = 'link-not-decoded'
         return
-    fr.expect = ip_expect(fr, row, rest[j:], Occ())
+    fr.expect = ip_expect(fr, row, rest, Occ())
 
 
 def ip_expect(fr, row, layers, occ):
-    """Key of the outermost IP header (layers[0] is 'ip' or 'ipv6').
+    """Place of the outermost IP header (layers[0] is 'ip' or 'ipv6').
 
-    When a tunnel follows (another IP or Ethernet header after the outer L4,
-    not quoted by an ICMP error), Bollard is expected to count the outer
-    header only; the inner conversation becomes the frame's alternative.
+    A tunnel after it (another IP or Ethernet header, not quoted in an ICMP
+    error) makes the inner conversation the frame's alternative place.
     """
     ipl = layers[0]
     i = occ.take(ipl)
     ep = ip_endpoints(row, ipl, i)
     if ep is None:
         # tshark could not read the addresses (IP version not matching the
-        # ethertype, header cut short...): Bollard rejects such a header too.
-        if fr.rule is None:
-            fr.rule, fr.why = 'bollard-malformed', 'IP header unreadable'
+        # ethertype, header cut short): Bollard rejects the header too.
+        fr.rule = fr.rule or 'bollard-malformed'
         return None
     k = 1
     # IPv6 extension headers, and AH (RFC 4302) in IPv4 too: the ports follow.
     while k < len(layers) and (layers[k] in IPV6_EXT if ipl == 'ipv6' else layers[k] == 'ah'):
         k += 1
     if ipl == 'ipv6' and k - 1 > IPV6_MAX_EXTHDRS:
-        if fr.rule is None:
-            fr.rule, fr.why = 'ipv6-too-many-exthdrs', '%d extension headers' % (k - 1)
+        fr.rule = fr.rule or 'ipv6-too-many-exthdrs'
         return None
     nxt = layers[k] if k < len(layers) else None
-    if ipl == 'ip':
-        proto = first_int(vals(row, 'ip.proto'), i)
-        if k > 1:
-            proto = LAYER_PROTO.get(nxt) if nxt else None
-    else:
-        proto = LAYER_PROTO.get(nxt) if nxt else None
-        if proto is None and k == 1:
-            proto = first_int(vals(row, 'ipv6.nxt'), i)
+    proto = LAYER_PROTO.get(nxt)
+    if proto is None or (k == 1 and ipl == 'ip'):
+        if k == 1:
+            proto = first_int(vals(row, 'ip.proto' if ipl == 'ip' else 'ipv6.nxt'), i)
+    took_l4 = False
     if proto in PORT_PROTOS and nxt == PORT_PROTOS[proto]:
-        pn = PORT_PROTOS[proto]
-        pi = occ.take(pn)
-        ports = l4_ports(row, pn, pi)
+        pi = occ.take(nxt)
+        took_l4 = True
+        ports = l4_ports(row, nxt, pi)
         if ports is None:
             return None
-        if bogus_l4(row, pn, pi):
-            fr.rule, fr.why = 'bollard-malformed', 'bogus %s header' % pn
+        if bogus_l4(row, nxt, pi):
+            fr.rule = fr.rule or 'bollard-malformed'
             return None
-        outer = canon(proto, (ep[0], ports[0]), (ep[1], ports[1]))
+        place = canon(proto, (ep[0], ports[0]), (ep[1], ports[1]))
     else:
-        outer = canon(proto, (ep[0], None), (ep[1], None))
+        place = canon(proto, (ep[0], None), (ep[1], None))
     if nxt in ('icmp', 'icmpv6'):
-        return outer
+        return place
     for m in range(k, len(layers)):
         if layers[m] in ('icmp', 'icmpv6'):
             break
         if layers[m] in ('ip', 'ipv6', 'eth'):
-            # skip to the inner IP header
             n = m
             while n < len(layers) and layers[n] not in ('ip', 'ipv6'):
                 n += 1
-            if n < len(layers) and fr.enc is None:
-                # occurrences of the layers between (e.g. an outer UDP of VXLAN) are taken
-                for lay in layers[k:n]:
-                    if lay in ('ip', 'ipv6', 'tcp', 'udp', 'sctp') and not (lay == PORT_PROTOS.get(proto) and lay == nxt and lay == layers[k]):
-                        occ.take(lay)
-                inner = ip_expect(fr, row, layers[n:], occ)
-                fr.enc = ':'.join(x for x in layers[k:m] if x != 'ethertype') or 'ip-in-ip'
-                fr.alt = inner
-                fr.rule = 'encapsulation-not-decoded'
+            if n == len(layers) or fr.enc is not None:
+                break
+            for lay in layers[k + 1 if took_l4 else k:n]:
+                if lay in ('tcp', 'udp', 'sctp'):
+                    occ.take(lay)
+            name = ':'.join(x for x in layers[k:m] if x != 'ethertype') or 'ip-in-ip'
+            inner = ip_expect(fr, row, layers[n:], occ)
+            if fr.enc is None:
+                fr.alt, fr.enc, fr.rule = inner, name, 'encapsulation-not-decoded'
             break
-    return outer
+    return place
 
 
 # ---------------------------------------------------------------------------
-# Running the tools
+# Fragments
 # ---------------------------------------------------------------------------
-def run_tshark(tshark, path):
-    cmd = [tshark, '-n', '-r', path, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=' + AGG,
-           '-E', 'separator=/t', '-E', 'quote=n']
-    for f in FIELDS:
-        cmd += ['-e', f]
-    cmd += ['-z', 'conv,tcp', '-z', 'conv,udp']
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, errors='replace')
-    rows, tables = [], {}
-    lines = p.stdout.split('\n')
-    n = 0
-    while n < len(lines) and not lines[n].startswith('====='):
-        if lines[n]:
-            rows.append(lines[n].split('\t'))
-        n += 1
-    tables = parse_conv_tables(lines[n:])
-    return p.returncode, rows, tables, p.stderr
-
-
-CONV_RE = re.compile(r'^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+')
-UNIT = {'bytes': 1, 'kB': 1000, 'MB': 1000 ** 2, 'GB': 1000 ** 3}
-
-
-def split_ep(s):
-    addr, _, port = s.rpartition(':')
-    return norm_ip(addr), int(port)
-
-
-def parse_conv_tables(lines):
-    tables = {}
-    cur = None
-    for line in lines:
-        if line.startswith('TCP Conversations'):
-            cur = tables.setdefault(6, {})
-        elif line.startswith('UDP Conversations'):
-            cur = tables.setdefault(17, {})
-        elif cur is not None:
-            m = CONV_RE.match(line)
-            if not m:
-                continue
-            a, b = split_ep(m.group(1)), split_ep(m.group(2))
-            # columns: "<-" is B->A, "->" is A->B
-            b2a = (int(m.group(3)), int(m.group(4)), m.group(5))
-            a2b = (int(m.group(6)), int(m.group(7)), m.group(8))
-            proto = 6 if cur is tables.get(6) else 17
-            key, d = canon(proto, a, b)
-            ent = cur.setdefault(key, [])
-            ent.append((a2b, b2a) if d == 0 else (b2a, a2b))
-    return tables
-
-
-def run_bollard(bollard, path, tmpdir):
-    flows_path = os.path.join(tmpdir, 'flows.jsonl')
-    cmd = [bollard, 'read', '--no-progress', '--json-summary', '--flows', flows_path, path]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, errors='replace')
-    flows = []
-    if os.path.exists(flows_path):
-        with open(flows_path) as f:
-            for line in f:
-                line = line.strip()
-                if line:
-                    flows.append(json.loads(line))
-    try:
-        summary = json.loads(p.stdout) if p.stdout.strip() else {}
-    except json.JSONDecodeError:
-        summary = {}
-    return p.returncode, flows, summary, p.stderr
-
-
-def bollard_key(fl):
-    l4 = fl['l4']
-    if l4 == 'l2':
-        et = int(fl.get('ethertype', '0'), 16)
-        a, b = (fl['src_mac'], None), (fl['dst_mac'], None)
-        return canon('l2 ' + ethertype_class(et), a, b)
-    proto = L4_NAMES.get(l4)
-    if proto is None:
-        proto = int(l4)
-    if 'src_port' in fl:
-        a = (norm_ip(fl['src_ip']), fl['src_port'])
-        b = (norm_ip(fl['dst_ip']), fl['dst_port'])
-    else:
-        a, b = (norm_ip(fl['src_ip']), None), (norm_ip(fl['dst_ip']), None)
-    return canon(proto, a, b)
-
-
-# ---------------------------------------------------------------------------
-# Comparison
-# ---------------------------------------------------------------------------
-ZERO = (0, 0, 0, 0)
-
-
-def vec(kd, length):
-    """Counts of one frame in its conversation, as (pkts, bytes) per direction."""
-    key, d = kd
-    if key[1] == key[2]:
-        d = 0  # both ends equal: direction is not defined
-    return (1, length, 0, 0) if d == 0 else (0, 0, 1, length)
-
-
-def vadd(a, b):
-    return tuple(x + y for x, y in zip(a, b))
-
-
-def vsub(a, b):
-    return tuple(x - y for x, y in zip(a, b))
-
-
-def fmt_counts(c):
-    return '%d pkts %d B one way, %d pkts %d B back' % tuple(c)
-
-
-def subset_sum(cands, need, limit=1 << 16):
-    """Indices of a subset of the vectors cands summing to need, or None."""
-    need = tuple(need)
-    if need == ZERO:
-        return ()
-    total = ZERO
-    for v in cands:
-        total = vadd(total, v)
-    if total == need:
-        return tuple(range(len(cands)))
-    reach = {ZERO: ()}
-    for i, v in enumerate(cands):
-        for s, idx in list(reach.items()):
-            t = vadd(s, v)
-            if t not in reach:
-                reach[t] = idx + (i,)
-                if len(reach) > limit:
-                    return None
-    return reach.get(tuple(need))
-
-
-# Bollard's reassembly timeout (dataplane/ipfrag.h BLD_IPFRAG_DEFAULT_TIMEOUT_NS),
-# measured from the first fragment seen, like Linux ipfrag_time.
-FRAG_TIMEOUT_S = 30.0
-
-
 def outer_fragment(row):
-    """(key, offset, length) when the outermost IP header is a (non-atomic)
-    fragment, else None.  key is Bollard's reassembly key: (version, src,
-    dst, id, protocol) for IPv4, (version, src, dst, id) for IPv6."""
+    """(key, (offset, more), data length or None) when the outermost IP
+    header is a fragment, else None.  key is Bollard's reassembly key:
+    (4, src, dst, id, protocol) or (6, src, dst, id)."""
     layers = row[FI['frame.protocols']].split(':')
-    first_ip = next((l for l in layers if l in ('ip', 'ipv6')), None)
+    first_ip = next((x for x in layers if x in ('ip', 'ipv6')), None)
     if first_ip == 'ip':
         mf = first_int(vals(row, 'ip.flags.mf'), 0, 0)
         off = first_int(vals(row, 'ip.frag_offset'), 0, 0)
         if not (mf or off):
             return None
-        src, dst = vals(row, 'ip.src'), vals(row, 'ip.dst')
         tl, hl = first_int(vals(row, 'ip.len')), first_int(vals(row, 'ip.hdr_len'))
         dlen = tl - hl if tl is not None and hl is not None else None
-        return (4, tuple(src[:1]), tuple(dst[:1]), tuple(vals(row, 'ip.id')[:1]), tuple(vals(row, 'ip.proto')[:1])), (off * 8, mf), dlen
+        key = (4,) + tuple(tuple(vals(row, f)[:1]) for f in ('ip.src', 'ip.dst', 'ip.id', 'ip.proto'))
+        return key, (off * 8, mf), dlen
     if first_ip == 'ipv6':
         i = layers.index('ipv6')
         j = i + 1
@@ -666,33 +492,26 @@ def outer_fragment(row):
         if not (more or off):
             return None  # atomic fragment (RFC 6946): a whole datagram
         plen = first_int(vals(row, 'ipv6.plen'), 0, 0)
-        # fragment data length: payload length less the Fragment header;
-        # unknown when other extension headers precede it
-        dlen = plen - 8 if j == i + 1 else None
-        src, dst = vals(row, 'ipv6.src'), vals(row, 'ipv6.dst')
-        return (6, tuple(src[:1]), tuple(dst[:1]), tuple(vals(row, 'ipv6.fraghdr.ident')[:1])), (off * 8, more), dlen
+        dlen = plen - 8 if j == i + 1 else None  # unknown behind other extension headers
+        key = (6,) + tuple(tuple(vals(row, f)[:1]) for f in ('ipv6.src', 'ipv6.dst', 'ipv6.fraghdr.ident'))
+        return key, (off * 8, more), dlen
     return None
 
 
 def v6_overlap(parts):
-    """Fragments that overlap without being exact duplicates (RFC 5722)."""
-    seen = set()
-    spans = []
+    """Do IPv6 fragments overlap, exact duplicates aside (RFC 5722)?"""
+    spans = set()
     for (off, _), dlen in parts:
         if dlen is None:
             return False
-        if (off, dlen) in seen:
-            continue  # an exact duplicate: Bollard keeps the datagram
-        seen.add((off, dlen))
-        spans.append((off, off + dlen))
-    spans.sort()
+        spans.add((off, off + dlen))
+    spans = sorted(spans)
     return any(spans[n + 1][0] < spans[n][1] for n in range(len(spans) - 1))
 
 
 def complete(parts):
-    """Do these fragments cover their datagram from offset 0 to the last one?"""
-    end = None
-    spans = []
+    """Do the fragments cover their datagram, offset 0 to the end?"""
+    end, spans = None, []
     for (off, more), dlen in parts:
         if dlen is None:
             return True  # cannot tell: trust tshark
@@ -710,17 +529,9 @@ def complete(parts):
 
 
 def resolve_fragments(frames, rows):
-    """Attribute every fragment frame the way Bollard's reassembler does.
-
-    Fragments are grouped by Bollard's reassembly key in capture order; a
-    group ends at the frame where tshark completed the datagram (it carries
-    ip.fragment / ipv6.fragment), and every frame of the group is counted in
-    that frame's conversation.  tshark's own fragment list is not used for
-    membership because it leaves out fragments whose overlapping bytes
-    conflict (Bollard, first copy wins, counts them).
-    """
-    open_groups = {}   # key -> [first_time, [(frame, (offset, more), data_len)]]
-    timed_out = set()  # keys of which Bollard gave a datagram up
+    """Place every fragment frame the way Bollard's reassembler counts it."""
+    groups = {}        # key -> [time of first fragment, [(frame, (offset, more), dlen)]]
+    timed_out = set()
 
     def settle(group, target, rule):
         for fr, _, _ in group:
@@ -728,7 +539,7 @@ def resolve_fragments(frames, rows):
                 fr.expect, fr.alt, fr.enc, fr.optional = None, None, None, False
             elif fr is not target:
                 fr.expect, fr.alt, fr.enc, fr.optional = target.expect, target.alt, target.enc, target.optional
-            if fr is not target:
+            if fr is not target or target is None:
                 fr.rule = rule
 
     for fr, row in zip(frames, rows):
@@ -737,144 +548,277 @@ def resolve_fragments(frames, rows):
             continue
         key, pos, dlen = frag
         t = float(row[FI['frame.time_epoch']] or 0)
-        g = open_groups.get(key)
+        g = groups.get(key)
         if g is not None and t - g[0] >= FRAG_TIMEOUT_S:
-            # Bollard gives the datagram up 30 s after its first fragment
             settle(g[1], None, 'fragment-timeout')
             timed_out.add(key)
             g = None
         if g is None:
-            g = open_groups[key] = [t, []]
+            g = groups[key] = [t, []]
         g[1].append((fr, pos, dlen))
         if vals(row, 'ip.fragment') or vals(row, 'ipv6.fragment'):
-            del open_groups[key]
+            # tshark completed the datagram with this frame
+            del groups[key]
             parts = [(p, d) for _, p, d in g[1]]
             if key[0] == 6 and v6_overlap(parts):
                 settle(g[1], None, 'ipv6-fragment-overlap')
-                fr.rule = 'ipv6-fragment-overlap'
             elif key in timed_out and not complete(parts):
                 settle(g[1], None, 'fragment-timeout')
-                fr.rule = 'fragment-timeout'
             else:
                 settle(g[1], fr, 'ip-fragments')
-    for key, g in open_groups.items():
-        # Never completed for tshark either: no ports known; Bollard drops
-        # the fragments when the datagram times out or the input ends.
+    for key, g in groups.items():
         settle(g[1], None, 'fragment-timeout' if key in timed_out else 'fragments-unreassembled')
 
 
+# ---------------------------------------------------------------------------
+# The tools
+# ---------------------------------------------------------------------------
+CONV_RE = re.compile(r'^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+'
+                     r'(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+')
+UNIT = {'bytes': 1, 'kB': 1000, 'MB': 1000 ** 2, 'GB': 1000 ** 3}
+
+
+def run_tshark(tshark, path, confdir):
+    cmd = [tshark, '-n', '-r', path, '-o', 'ip.defragment:TRUE', '-o', 'ipv6.defragment:TRUE',
+           '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=' + AGG, '-E', 'separator=/t',
+           '-E', 'quote=n']
+    for f in FIELDS:
+        cmd += ['-e', f]
+    cmd += ['-z', 'conv,tcp', '-z', 'conv,udp']
+    # An empty personal configuration: the user's preferences must not matter.
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=confdir)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, errors='replace', env=env,
+                       timeout=TOOL_TIMEOUT_S)
+    lines = p.stdout.split('\n')
+    rows, bad = [], 0
+    n = 0
+    while n < len(lines) and not lines[n].startswith('====='):
+        if lines[n]:
+            row = lines[n].split('\t')
+            if len(row) == len(FIELDS):
+                rows.append(row)
+            else:
+                bad += 1
+        n += 1
+    return p.returncode, rows, bad, parse_conv_tables(lines[n:]), p.stderr
+
+
+def split_ep(s):
+    addr, _, port = s.rpartition(':')
+    return norm_ip(addr), int(port)
+
+
+def parse_conv_tables(lines):
+    """{6 or 17: {key: [((frames, n, unit) a->b, (frames, n, unit) b->a)]}}"""
+    tables, proto = {}, None
+    for line in lines:
+        if line.startswith('TCP Conversations'):
+            proto = 6
+        elif line.startswith('UDP Conversations'):
+            proto = 17
+        elif proto is not None:
+            m = CONV_RE.match(line)
+            if not m:
+                continue
+            # columns: "<-" (frames, bytes B to A) then "->" (A to B)
+            b2a = (int(m.group(3)), int(m.group(4)), m.group(5))
+            a2b = (int(m.group(6)), int(m.group(7)), m.group(8))
+            key, d = canon(proto, split_ep(m.group(1)), split_ep(m.group(2)))
+            tables.setdefault(proto, {}).setdefault(key, []).append((a2b, b2a) if d == 0 else (b2a, a2b))
+    return tables
+
+
+def run_bollard(bollard, path, tmpdir):
+    flows_path = os.path.join(tmpdir, 'flows.jsonl')
+    cmd = [bollard, 'read', '--no-progress', '--json-summary', '--flows', flows_path, path]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, errors='replace',
+                       timeout=TOOL_TIMEOUT_S)
+    flows = []
+    if os.path.exists(flows_path):
+        with open(flows_path) as f:
+            flows = [json.loads(line) for line in f if line.strip()]
+    try:
+        summary = json.loads(p.stdout) if p.stdout.strip() else {}
+    except json.JSONDecodeError:
+        summary = {}
+    return p.returncode, flows, summary, p.stderr
+
+
+def bollard_place(fl):
+    if fl['l4'] == 'l2':
+        et = fl.get('ethertype', 0)
+        etclass = ethertype_class(int(et, 16) if isinstance(et, str) else int(et))
+        return l2_place(fl['src_mac'], fl['dst_mac'], etclass)
+    proto = L4_NAMES.get(fl['l4']) or LAYER_PROTO.get(fl['l4'])
+    if proto is None:
+        proto = int(fl['l4'])
+    a, b = norm_ip(fl['src_ip']), norm_ip(fl['dst_ip'])
+    return canon(proto, (a, fl.get('src_port')), (b, fl.get('dst_port')))
+
+
+# ---------------------------------------------------------------------------
+# Counting and comparing: a count is (pkts, bytes) from the key's first
+# endpoint, then (pkts, bytes) from the second.
+# ---------------------------------------------------------------------------
+ZERO = (0, 0, 0, 0)
+
+
+def vec(place, length):
+    key, d = place
+    if key[1] == key[2]:
+        d = 0  # both ends the same: no direction
+    return (1, length, 0, 0) if d == 0 else (0, 0, 1, length)
+
+
+def vadd(a, b):
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def vsub(a, b):
+    return tuple(x - y for x, y in zip(a, b))
+
+
+def fmt_counts(c):
+    return '-> %d pkts %d B, <- %d pkts %d B' % tuple(c)
+
+
+def subset_sum(cands, need, limit=1 << 16):
+    """Indices of a subset of the count vectors cands adding up to need, or None."""
+    need = tuple(need)
+    if need == ZERO:
+        return ()
+    total = ZERO
+    for v in cands:
+        total = vadd(total, v)
+    if total == need:
+        return tuple(range(len(cands)))
+    reach = {ZERO: ()}
+    for i, v in enumerate(cands):
+        for s, idx in list(reach.items()):
+            t = vadd(s, v)
+            if t not in reach:
+                reach[t] = idx + (i,)
+                if len(reach) > limit:
+                    return None
+    return reach.get(need)
+
+
 def self_check(frames, tables):
-    """The TCP/UDP tables rebuilt from the fields must equal tshark's own."""
+    """The TCP/UDP tables rebuilt from the fields must be tshark's own."""
     rebuilt = {}
     for fr in frames:
-        for kd in fr.tshark:
-            rebuilt[kd[0]] = vadd(rebuilt.get(kd[0], ZERO), vec(kd, fr.length))
+        for place in fr.tshark:
+            rebuilt[place[0]] = vadd(rebuilt.get(place[0], ZERO), vec(place, fr.length))
     problems = []
     for proto in (6, 17):
         tab = tables.get(proto, {})
-        for key in set(k for k in rebuilt if k[0] == proto) | set(tab):
+        for key in sorted(set(k for k in rebuilt if k[0] == proto) | set(tab), key=repr):
             mine = rebuilt.get(key, ZERO)
             theirs = tab.get(key)
             if not theirs:
-                problems.append('%s: rebuilt %s, not in tshark\'s table' % (key_str(key), mine))
+                problems.append('%s: %s rebuilt, not in tshark\'s table' % (key_str(key), fmt_counts(mine)))
                 continue
-            pk = [sum(t[0][0] for t in theirs), sum(t[1][0] for t in theirs)]
-            ok = True
+            frames_ab = sum(t[0][0] for t in theirs)
+            frames_ba = sum(t[1][0] for t in theirs)
             if key[1] == key[2]:
-                ok = mine[0] == pk[0] + pk[1]
+                ok = mine[0] == frames_ab + frames_ba
             else:
-                ok = [mine[0], mine[2]] == pk
+                ok = (mine[0], mine[2]) == (frames_ab, frames_ba)
                 if len(theirs) == 1:
-                    for d, (n, v, unit) in enumerate(theirs[0]):
+                    for d, (_, n, unit) in enumerate(theirs[0]):
                         got = mine[2 * d + 1]
-                        ok = ok and (got == v if unit == 'bytes' else abs(got / UNIT[unit] - v) <= 1)
+                        ok = ok and (got == n if unit == 'bytes' else abs(got / UNIT[unit] - n) <= 1)
             if not ok:
-                problems.append('%s: rebuilt %s, tshark %s' % (key_str(key), mine, theirs))
+                problems.append('%s: %s rebuilt, tshark %s' % (key_str(key), fmt_counts(mine), theirs))
     return problems
 
 
 def sum_bollard(flows):
     actual = {}
     for fl in flows:
-        key, d = bollard_key(fl)
+        key, d = bollard_place(fl)
         ts = (fl['pkts_toserver'], fl['bytes_toserver'])
         tc = (fl['pkts_toclient'], fl['bytes_toclient'])
         if key[1] == key[2]:
             v = (ts[0] + tc[0], ts[1] + tc[1], 0, 0)
-        elif d == 0:
-            v = ts + tc
         else:
-            v = tc + ts
+            v = ts + tc if d == 0 else tc + ts
         actual[key] = vadd(actual.get(key, ZERO), v)
     return actual
 
 
-def compare(frames, actual, decoded):
-    """Expected vs actual per conversation under one encapsulation hypothesis.
+def place_of(fr, decoded):
+    return fr.alt if fr.enc is not None and fr.enc in decoded else fr.expect
 
-    Returns (diffs, kept) where kept is the set of optional frames (marked
-    malformed or short by tshark) that Bollard counted.
-    """
+
+def compare(frames, actual, decoded):
+    """Expected against actual, Bollard decoding the encapsulations in `decoded`.
+
+    Returns (diffs, kept): kept are the optional frames Bollard must have
+    counted for its totals to match."""
     base, opt, members = {}, defaultdict(list), defaultdict(list)
     for fr in frames:
-        kd = fr.alt if (fr.enc and fr.enc in decoded) else fr.expect
-        if kd is None:
+        place = place_of(fr, decoded)
+        if place is None:
             continue
-        members[kd[0]].append(fr.num)
+        members[place[0]].append(fr.num)
         if fr.optional:
-            opt[kd[0]].append((fr, vec(kd, fr.length)))
+            opt[place[0]].append((fr, vec(place, fr.length)))
         else:
-            base[kd[0]] = vadd(base.get(kd[0], ZERO), vec(kd, fr.length))
+            base[place[0]] = vadd(base.get(place[0], ZERO), vec(place, fr.length))
     diffs, kept = [], set()
     for key in sorted(set(base) | set(actual) | set(opt), key=repr):
-        b = base.get(key, ZERO)
-        a = actual.get(key, ZERO)
-        cands = opt.get(key, [])
-        if not cands:
-            if a != b:
-                diffs.append((key, b, a, members.get(key, []), 0))
-            continue
+        b, a, cands = base.get(key, ZERO), actual.get(key, ZERO), opt.get(key, [])
         idx = subset_sum([v for _, v in cands], vsub(a, b))
         if idx is None:
-            full = b
             for _, v in cands:
-                full = vadd(full, v)
-            diffs.append((key, full, a, members.get(key, []), len(cands)))
+                b = vadd(b, v)
+            diffs.append((key, b, a, members.get(key, []), len(cands)))
         else:
             kept.update(cands[i][0].num for i in idx)
     return diffs, kept
 
 
 def check_file(path, bollard, tshark):
-    t0 = time.time()
-    res = {'path': path, 'status': 'FAIL', 'lines': [], 'explained': {}, 'enc_choice': {}}
-    with tempfile.TemporaryDirectory(prefix='bld-e2e-') as tmp:
-        brc, flows, summary, berr = run_bollard(bollard, path, tmp)
-    if brc not in (0, 1):
-        res['lines'].append('bollard exited %d: %s' % (brc, berr.strip()[-500:]))
+    res = {'path': path, 'status': 'FAIL', 'lines': [], 'explained': {}, 'enc': {}, 'note': ''}
+    try:
+        with tempfile.TemporaryDirectory(prefix='bld-e2e-') as tmp:
+            brc, flows, summary, berr = run_bollard(bollard, path, tmp)
+            if brc not in (0, 1):
+                res['lines'].append('bollard exited %d: %s' % (brc, berr.strip()[-500:]))
+                return res
+            trc, rows, bad_rows, tables, terr = run_tshark(tshark, path, tmp)
+    except subprocess.TimeoutExpired as e:
+        res['lines'].append('timed out after %d s: %s' % (TOOL_TIMEOUT_S, ' '.join(e.cmd[:2])))
         return res
-    trc, rows, tables, terr = run_tshark(tshark, path)
-    if not rows and trc != 0:
+    if trc != 0 and not rows:
         res['lines'].append('tshark exited %d: %s' % (trc, terr.strip()[-500:]))
         return res
+    if brc == 1 or trc != 0:
+        # damaged file (e.g. cut short): both read up to the damage
+        res['note'] = 'damaged input (bollard exit %d, tshark exit %d)' % (brc, trc)
 
+    if bad_rows:
+        res['lines'].append('TEST FAULT, not a Bollard finding: %d lines of tshark fields not understood' % bad_rows)
+        return res
     frames = [analyse_frame(r) for r in rows]
     resolve_fragments(frames, rows)
 
     problems = self_check(frames, tables)
     if problems:
-        res['lines'].append('TEST FAULT (not a Bollard finding): the fields do not rebuild tshark\'s '
-                            'conversation tables: ' + '; '.join(problems[:5]))
+        res['lines'].append('TEST FAULT, not a Bollard finding: the tshark fields do not rebuild '
+                            'tshark\'s conversation tables:')
+        res['lines'] += ['  ' + p for p in problems[:10]]
         return res
 
     actual = sum_bollard(flows)
 
-    # Which encapsulations does Bollard decode?  Try every combination.
+    # Which encapsulations does Bollard decode?  Try the combinations.
     encs = sorted(set(fr.enc for fr in frames if fr.enc))
     if len(encs) <= 6:
-        choices = [tuple(e for i, e in enumerate(encs) if mask >> i & 1) for mask in range(1 << len(encs))]
+        choices = [frozenset(e for i, e in enumerate(encs) if mask >> i & 1) for mask in range(1 << len(encs))]
     else:
-        choices = [(), tuple(encs)]
+        choices = [frozenset(), frozenset(encs)]
     best = None
     for decoded in choices:
         diffs, kept = compare(frames, actual, decoded)
@@ -883,25 +827,25 @@ def check_file(path, bollard, tshark):
         if not diffs:
             break
     decoded, diffs, kept = best
-    res['enc_choice'] = {e: e in decoded for e in encs}
+    for e in encs:
+        # recorded when the answer is certain: the file agrees with it, not with the other
+        if not diffs and compare(frames, actual, decoded ^ {e})[0]:
+            res['enc'][e] = e in decoded
 
-    # Explained differences, per rule, and frames Bollard is expected to reject.
     explained = defaultdict(int)
     unexplained = []
     rejected = 0
     for fr in frames:
-        kd = fr.alt if (fr.enc and fr.enc in decoded) else fr.expect
-        counted = kd is not None and (not fr.optional or fr.num in kept)
-        final = kd if counted else None
-        if (fr.optional and not counted) or fr.rule in REJECT_RULES:
+        place = place_of(fr, decoded)
+        counted = place is not None and (not fr.optional or fr.num in kept)
+        final = place if counted else None
+        if (fr.optional and not counted) or (place is None and fr.rule in REJECT_RULES):
             rejected += 1
-        # A difference with tshark: a conversation tshark counts the frame in
-        # that Bollard does not, or the other way round.
-        if all(k == final for k in fr.tview) and (final is None or final in fr.tview):
-            continue
+        if all(p == final for p in fr.tview) and (final is None or final in fr.tview):
+            continue  # same as tshark
         if fr.optional and not counted:
             explained['bollard-malformed'] += 1
-        elif fr.optional and counted and not fr.tview:
+        elif fr.optional and not fr.tview:
             explained['tshark-malformed'] += 1
         elif fr.rule == 'encapsulation-not-decoded':
             explained['encapsulation-not-decoded (%s)' % fr.enc] += 1
@@ -909,37 +853,27 @@ def check_file(path, bollard, tshark):
             explained[fr.rule] += 1
         else:
             unexplained.append(fr.num)
-    dec_err = sum((summary.get('decode_errors') or {}).values())
-    if rejected > dec_err:
-        diffs.append((None, 'frames expected to be rejected as malformed: %d' % rejected,
-                      'Bollard decode_errors: %d' % dec_err, [], 0))
-    if unexplained:
-        diffs.append((None, 'TEST MODEL: %d frames expected in a conversation other than tshark\'s with no '
-                      'rule saying why (frames %s)' % (len(unexplained), ','.join(map(str, unexplained[:12]))),
-                      None, [], 0))
     res['explained'] = dict(explained)
 
-    if diffs:
-        res['status'] = 'FAIL'
-        for key, e, a, fnums, nopt in diffs[:20]:
-            if key is None:
-                res['lines'].append(e if a is None else '%s, but %s' % (e, a))
-                continue
-            fl = ''
-            if fnums:
-                fl = '; frames %s%s' % (','.join(map(str, fnums[:12])), '...' if len(fnums) > 12 else '')
+    lines = []
+    for key, e, a, fnums, nopt in diffs[:20]:
+        fl = ''
+        if fnums:
+            fl = '; frames %s%s' % (','.join(map(str, fnums[:12])), '...' if len(fnums) > 12 else '')
             if nopt:
-                fl += ' (%d of them malformed per tshark, may be rejected)' % nopt
-            res['lines'].append('%s: expected %s; bollard %s%s' % (key_str(key), fmt_counts(e), fmt_counts(a), fl))
-        if len(diffs) > 20:
-            res['lines'].append('... and %d more conversations' % (len(diffs) - 20))
-    elif explained:
-        res['status'] = 'EXPLAINED'
-    else:
-        res['status'] = 'OK'
-    if brc == 1:
-        res['note'] = 'damaged input, both read up to the damage'
-    res['secs'] = time.time() - t0
+                fl += ' (%d malformed per tshark, which Bollard may reject)' % nopt
+        lines.append('%s: expected %s; bollard %s%s' % (key_str(key), fmt_counts(e), fmt_counts(a), fl))
+    if len(diffs) > 20:
+        lines.append('... and %d more conversations' % (len(diffs) - 20))
+    dec_err = sum((summary.get('decode_errors') or {}).values())
+    if rejected > dec_err:
+        lines.append('%d frames expected rejected as malformed or unsupported, but Bollard counts '
+                     '%d decode errors' % (rejected, dec_err))
+    if unexplained:
+        lines.append('TEST MODEL: %d frames expected elsewhere than tshark counts them with no rule '
+                     'for it: frames %s' % (len(unexplained), ','.join(map(str, unexplained[:12]))))
+    res['lines'] = lines
+    res['status'] = 'FAIL' if lines else 'EXPLAINED' if explained else 'OK'
     return res
 
 
@@ -950,38 +884,36 @@ def find_captures(path):
     out = []
     for root, dirs, files in os.walk(path):
         dirs.sort()
-        for f in sorted(files):
-            if f.lower().endswith(CAPTURE_EXT):
-                out.append(os.path.join(root, f))
+        out += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(CAPTURE_EXT)]
     return out
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('captures', nargs='*', help='capture files or directories (searched recursively)')
-    ap.add_argument('--bollard', default=os.path.join(REPO, 'build', 'dataplane', 'bollard'))
-    ap.add_argument('--tshark', default='tshark')
-    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
-    ap.add_argument('--list-only-failures', action='store_true', help='print only failing files')
+    ap = argparse.ArgumentParser(description='Bollard\'s flows agree with tshark\'s conversation tables.')
+    ap.add_argument('captures', nargs='*', metavar='CAPTURE',
+                    help='capture files or directories, searched recursively for *.pcap, *.pcapng, *.cap '
+                         '(default: ../shared/pcaps and tests/fixtures/scenario)')
+    ap.add_argument('--bollard', default=os.path.join(REPO, 'build', 'dataplane', 'bollard'),
+                    help='bollard program (default: build/dataplane/bollard in the repo)')
+    ap.add_argument('--tshark', default='tshark', help='tshark program (default: tshark)')
+    ap.add_argument('--jobs', '-j', type=int, default=os.cpu_count() or 2,
+                    help='captures checked in parallel (default: number of CPUs)')
+    ap.add_argument('--list-only-failures', action='store_true', help='print only the files that fail')
     args = ap.parse_args()
 
     if not os.access(args.bollard, os.X_OK):
-        print('error: bollard not found at %s (build it: ninja -C build)' % args.bollard, file=sys.stderr)
+        print('error: no bollard program at %s (build it: ninja -C build)' % args.bollard, file=sys.stderr)
         return 2
-    if not shutil.which(args.tshark):
-        print('error: tshark not found', file=sys.stderr)
-        return 2
-
     skipped = 0
     files = []
     if args.captures:
         for c in args.captures:
             if not os.path.exists(c):
-                print('error: %s does not exist' % c, file=sys.stderr)
+                print('error: %s: no such file or directory' % c, file=sys.stderr)
                 return 2
             found = find_captures(c)
             if not found:
-                print('SKIPPED %s: no *.pcap, *.pcapng or *.cap in it' % c)
+                print('SKIPPED   %s: no captures in it' % c)
                 skipped += 1
             files += found
     else:
@@ -989,57 +921,70 @@ def main():
         if os.path.isdir(shared):
             files += find_captures(shared)
         else:
-            print('SKIPPED %s: not present (public captures, see DESIGN.md)' % shared)
+            print('SKIPPED   %s: not present, the public captures were not checked' % shared)
             skipped += 1
         scen = os.path.join(REPO, 'tests', 'fixtures', 'scenario')
         found = find_captures(scen) if os.path.isdir(scen) else []
         if not found:
-            print('SKIPPED %s: no captures yet' % os.path.relpath(scen, REPO))
+            print('SKIPPED   %s: no captures in it yet' % scen)
             skipped += 1
         files += found
+    if not shutil.which(args.tshark):
+        print('SKIPPED   all %d captures: tshark not found' % len(files))
+        print('0 passed, 0 failed, %d skipped' % (skipped + len(files)))
+        return 0
+    ver = subprocess.run([args.tshark, '-v'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         errors='replace').stdout.split('\n')[0]
+    if ' 4.0.' not in ver:
+        print('note: written for tshark 4.0, this is "%s"; the self-check shows whether its tables differ' % ver)
 
-    # Biggest first, so that two workers finish at about the same time.
-    files.sort(key=lambda f: -os.path.getsize(f))
+    files.sort(key=lambda f: -os.path.getsize(f))  # biggest first: the workers end together
     results = []
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as ex:
         futs = {ex.submit(check_file, f, args.bollard, args.tshark): f for f in files}
         for fut in concurrent.futures.as_completed(futs):
             try:
                 results.append(fut.result())
-            except Exception as e:  # a crash of the test on one file is a failure of that file
-                results.append({'path': futs[fut], 'status': 'FAIL', 'lines': ['test crashed: %r' % e],
-                                'explained': {}, 'enc_choice': {}})
+            except Exception as e:  # the test itself broke on this file
+                results.append({'path': futs[fut], 'status': 'FAIL', 'lines': ['TEST CRASHED: %r' % e],
+                                'explained': {}, 'enc': {}, 'note': ''})
 
-    # Decoding an encapsulation must not depend on the capture.
-    enc_seen = defaultdict(lambda: defaultdict(list))
+    # An encapsulation is decoded in every capture or in none.
+    by_enc = defaultdict(lambda: defaultdict(list))
     for r in results:
-        for e, dec in r.get('enc_choice', {}).items():
-            enc_seen[e][dec].append(r['path'])
-    for e, by in enc_seen.items():
-        if len(by) > 1:
+        for e, dec in r['enc'].items():
+            by_enc[e][dec].append(r['path'])
+    for e, by in by_enc.items():
+        if by[True] and by[False]:
             for r in results:
-                if r['path'] in by[True] and r['status'] != 'FAIL':
+                if r['path'] in by[True]:
                     r['status'] = 'FAIL'
-                    r['lines'].append('encapsulation %s decoded here but not in %s' % (e, by[False][0]))
+                    r['lines'].append('Bollard decodes %s here but not in %s (and %d more)'
+                                      % (e, os.path.relpath(by[False][0]), len(by[False]) - 1))
 
     results.sort(key=lambda r: r['path'])
     passed = failed = 0
     for r in results:
         rel = os.path.relpath(r['path'])
+        note = ' [%s]' % r['note'] if r['note'] else ''
         if r['status'] == 'FAIL':
             failed += 1
-            print('FAIL %s' % rel)
+            print('FAIL      %s%s' % (rel, note))
             for line in r['lines']:
                 print('    ' + line)
+            continue
+        passed += 1
+        if args.list_only_failures:
+            continue
+        if r['status'] == 'OK':
+            print('OK        %s%s' % (rel, note))
         else:
-            passed += 1
-            if args.list_only_failures:
-                continue
-            if r['status'] == 'OK':
-                print('OK   %s' % rel)
-            else:
-                ex = ', '.join('%s: %d frames' % kv for kv in sorted(r['explained'].items()))
-                print('OK   %s (explained differences: %s)' % (rel, ex))
+            print('EXPLAINED %s%s: %s' % (rel, note, ', '.join(
+                '%s %d frames' % kv for kv in sorted(r['explained'].items()))))
+    if by_enc and not args.list_only_failures:
+        yes = sorted(e for e, by in by_enc.items() if by[True] and not by[False])
+        no = sorted(e for e, by in by_enc.items() if by[False] and not by[True])
+        print('encapsulations Bollard decodes: %s; does not: %s' % (', '.join(yes) or '-', ', '.join(no) or '-'))
     tail = '%d passed, %d failed' % (passed, failed)
     if skipped:
         tail += ', %d skipped' % skipped

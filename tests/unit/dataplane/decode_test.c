@@ -202,6 +202,7 @@ static void test_counter_names(void)
 		{ BLD_DECODE_IPV4_BAD_TOTLEN, "ipv4.bad_total_length", true },
 		{ BLD_DECODE_IPV4_OPTIONS, "ipv4.options", false },
 		{ BLD_DECODE_IPV4_FRAGMENT, "ipv4.fragment", false },
+		{ BLD_DECODE_IPV4_AH_TRUNCATED, "ipv4.ah_truncated", true },
 		{ BLD_DECODE_IPV6_TRUNCATED, "ipv6.truncated", true },
 		{ BLD_DECODE_IPV6_BAD_VERSION, "ipv6.bad_version", true },
 		{ BLD_DECODE_IPV6_BAD_PLEN, "ipv6.bad_payload_length", true },
@@ -212,6 +213,7 @@ static void test_counter_names(void)
 		{ BLD_DECODE_TCP_BAD_HLEN, "tcp.bad_header_length", true },
 		{ BLD_DECODE_UDP_TRUNCATED, "udp.truncated", true },
 		{ BLD_DECODE_UDP_BAD_LEN, "udp.bad_length", true },
+		{ BLD_DECODE_SCTP_TRUNCATED, "sctp.truncated", true },
 		{ BLD_DECODE_ICMP_TRUNCATED, "icmp.truncated", true },
 		{ BLD_DECODE_ICMPV6_TRUNCATED, "icmpv6.truncated", true },
 		{ BLD_DECODE_FRAG_REASSEMBLED, "frag.reassembled", false },
@@ -892,6 +894,75 @@ static void test_ipv6_ah_esp(void)
 	CU_ASSERT_EQUAL(d.payload_len, 12);
 }
 
+static void test_ipv4_ah_sctp(void)
+{
+	struct bld_decoded d;
+	reset();
+	/* IPv4 / AH (RFC 4302 §2.2, 24 bytes) / TCP: the transport header is found behind AH */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
+			    "45 00 0040 0001 4000 40 33 0000 c0000201 c0000202"
+			    "06 04 0000 00000100 00000001"  /* next TCP, len 4, SPI 0x100, seq 1 */
+			    "a1a2a3a4a5a6a7a8a9aaabac"      /* ICV */
+			    "07d1 01bb 00000064 00000000 50 02 ffff 0000 0000", &d),
+			BLD_DECODED_L4);
+	EXPECT_NO_COUNTERS();
+	CU_ASSERT_EQUAL(d.l4_proto, 6);
+	CU_ASSERT_EQUAL(d.sport, 2001);
+	CU_ASSERT_EQUAL(d.dport, 443);
+
+	/* AH claiming more than is there */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW, "45 00 0020 0001 4000 40 33 0000 c0000201 c0000202 06 04 0000 00000100 00000001",
+			    &d),
+			BLD_DECODED_ERROR);
+	EXPECT_COUNTERS("ipv4.ah_truncated");
+
+	/* SCTP common header (RFC 9260 §3.1): ports 2905 -> 2905 */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
+			    "45 00 0020 0001 4000 40 84 0000 c0000201 c0000202"
+			    "0b59 0b59 00000000 00000000", &d),
+			BLD_DECODED_L4);
+	EXPECT_NO_COUNTERS();
+	CU_ASSERT_TRUE(d.has_ports);
+	CU_ASSERT_EQUAL(d.sport, 2905);
+	CU_ASSERT_EQUAL(d.dport, 2905);
+
+	/* SCTP cut short */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW, "45 00 001c 0001 4000 40 84 0000 c0000201 c0000202 0b59 0b59 00000000", &d),
+			BLD_DECODED_ERROR);
+	EXPECT_COUNTERS("sctp.truncated");
+}
+
+static void test_ipv6_jumbogram(void)
+{
+	struct bld_decoded d;
+	reset();
+	/* payload length 0 + hop-by-hop with a Jumbo Payload option (RFC 2675 §2): take what is there */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
+			    "60000000 0000 00 40" IP6_SRC IP6_DST
+			    "11 00 c2 04 00010016"           /* HBH: next UDP, Jumbo Payload 65558 (cut by the capture) */
+			    "0005 0006 000e 0000 abcdef010203", &d),
+			BLD_DECODED_L4);
+	CU_ASSERT_EQUAL(d.sport, 5);
+	CU_ASSERT_EQUAL(d.payload_len, 6);
+
+	/* a Jumbo Payload of 65,535 or less is an error (RFC 2675 §3) */
+	reset();
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
+			    "60000000 0000 00 40" IP6_SRC IP6_DST
+			    "11 00 c2 04 00000016"
+			    "0005 0006 000e 0000 abcdef010203", &d),
+			BLD_DECODED_ERROR);
+	EXPECT_COUNTERS("ipv6.bad_payload_length");
+
+	/* payload length 0 and a hop-by-hop header without the option: not a jumbogram */
+	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
+			    "60000000 0000 00 40" IP6_SRC IP6_DST
+			    "11 00 01 04 00000000"           /* HBH: PadN only */
+			    "0005 0006 000e 0000 abcdef010203", &d),
+			BLD_DECODED_ERROR);
+	EXPECT_COUNTERS("ipv6.bad_payload_length");
+}
+
 static void test_ipv6_malformed(void)
 {
 	struct bld_decoded d;
@@ -925,7 +996,7 @@ static void test_ipv6_malformed(void)
 	/* jumbogram (RFC 2675): payload length 0 with a hop-by-hop header; UDP length 0 */
 	CU_ASSERT_EQUAL(dec(BLD_LINK_RAW,
 			    "60000000 0000 00 40" IP6_SRC IP6_DST
-			    "11 00 c204 00000012"  /* HBH: Jumbo Payload option, length 18 */
+			    "11 00 c204 00010012"  /* HBH: Jumbo Payload option, 65554 (the capture kept 18) */
 			    "c350 0035 0000 0000 abcd", &d),
 			BLD_DECODED_L4);
 	EXPECT_NO_COUNTERS();
@@ -1205,6 +1276,8 @@ int main(void)
 		{ "ipv6 extension header limit", test_ipv6_exthdr_limit },
 		{ "ipv6 fragments and atomic fragment", test_ipv6_fragments },
 		{ "ipv6 AH and ESP", test_ipv6_ah_esp },
+		{ "ipv4 AH and SCTP", test_ipv4_ah_sctp },
+		{ "ipv6 jumbogram needs its option", test_ipv6_jumbogram },
 		{ "ipv6 malformed", test_ipv6_malformed },
 		{ "ipv6 cut at every byte", test_ipv6_every_cut },
 		{ "vlan / sll2 / null / tcp options cut at every byte", test_more_cuts },
