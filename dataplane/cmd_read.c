@@ -155,11 +155,13 @@ static int read_file(struct bld_engine *e, const char *path, const struct read_o
 		fprintf(stderr, "bollard read: %s\n", err);
 		return -1;
 	}
-	struct bld_pkt burst[BLD_BURST_MAX];
+	struct bld_pkt pkt;
 	int n;
-	while ((n = bld_pcap_source_burst(src, burst, BLD_BURST_MAX, err, sizeof(err))) > 0) {
-		bld_engine_process_burst(e, burst, (unsigned)n);
-		progress_show(prog, bld_pcap_source_offset(src), false);
+	uint64_t count = 0;
+	while ((n = bld_pcap_source_next(src, &pkt, err, sizeof(err))) > 0) {
+		bld_engine_process_burst(e, &pkt, 1);
+		if ((++count & 0x3fff) == 0) /* the clock check costs more than the packet */
+			progress_show(prog, bld_pcap_source_offset(src), false);
 	}
 	if (n < 0)
 		fprintf(stderr, "bollard read: warning: %s; analysed the packets before it\n", err);

@@ -52,6 +52,17 @@ const bool bld_decode_counter_is_error[BLD_DECODE_COUNTER_MAX] = {
 /* A chain longer than this is an evasion attempt or garbage (Suricata uses a similar bound). */
 #define IPV6_MAX_EXTHDRS 8
 
+/* Big-endian loads from bytes a cursor has already bounds-checked (bld_cur_peek). */
+static inline uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static enum bld_decode_result fail(uint64_t *counters, enum bld_decode_counter why)
 {
 	counters[why]++;
@@ -69,30 +80,32 @@ static enum bld_decode_result decode_l4(struct bld_cur *c, struct bld_decoded *d
 {
 	switch (d->l4_proto) {
 	case IPPROTO_TCP: {
-		if (bld_cur_left(c) < 20)
+		/* One bound check for the fixed header, then plain indexing within it (hot path). */
+		const uint8_t *h = bld_cur_peek(c, 20);
+		if (!h)
 			return fail(counters, BLD_DECODE_TCP_TRUNCATED);
-		d->sport = bld_cur_be16(c);
-		d->dport = bld_cur_be16(c);
-		d->tcp_seq = bld_cur_be32(c);
-		d->tcp_ack = bld_cur_be32(c);
-		uint32_t hlen = (uint32_t)(bld_cur_u8(c) >> 4) * 4;
-		d->tcp_flags = bld_cur_u8(c) & 0x3f;
-		bld_cur_skip(c, 6); /* window, checksum, urgent pointer */
+		d->sport = be16(h);
+		d->dport = be16(h + 2);
+		d->tcp_seq = be32(h + 4);
+		d->tcp_ack = be32(h + 8);
+		uint32_t hlen = (uint32_t)(h[12] >> 4) * 4;
+		d->tcp_flags = h[13] & 0x3f;
 		if (hlen < 20)
 			return fail(counters, BLD_DECODE_TCP_BAD_HLEN);
-		if (hlen - 20 > bld_cur_left(c))
+		if (hlen > bld_cur_left(c))
 			return fail(counters, BLD_DECODE_TCP_TRUNCATED);
-		bld_cur_skip(c, hlen - 20); /* options */
+		bld_cur_skip(c, hlen); /* header and options */
 		d->has_ports = true;
 		break;
 	}
 	case IPPROTO_UDP: {
-		if (bld_cur_left(c) < 8)
+		const uint8_t *h = bld_cur_peek(c, 8);
+		if (!h)
 			return fail(counters, BLD_DECODE_UDP_TRUNCATED);
-		d->sport = bld_cur_be16(c);
-		d->dport = bld_cur_be16(c);
-		uint16_t ulen = bld_cur_be16(c);
-		bld_cur_skip(c, 2);
+		d->sport = be16(h);
+		d->dport = be16(h + 2);
+		uint16_t ulen = be16(h + 4);
+		bld_cur_skip(c, 8);
 		/* ulen 0 is legal only for IPv6 jumbograms (RFC 2675); treat anything else short as bad */
 		if (ulen < 8 && !(ulen == 0 && d->ip_version == 6))
 			return fail(counters, BLD_DECODE_UDP_BAD_LEN);

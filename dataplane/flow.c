@@ -339,6 +339,12 @@ struct bld_flow *bld_flow_table_get(struct bld_flow_table *t, const struct bld_f
 
 void bld_flow_table_touch(struct bld_flow_table *t, struct bld_flow *f, uint64_t now, enum bld_flow_class c)
 {
+	/* Already the newest of its list (a burst of one flow's packets): nothing to move. */
+	if (f->class == c && t->lru[c].tail == index_of(t, f)) {
+		if (now > f->ts_last)
+			f->ts_last = now;
+		return;
+	}
 	lru_unlink(t, f);
 	f->class = (uint8_t)c;
 	if (now > f->ts_last)

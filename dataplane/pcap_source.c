@@ -20,7 +20,6 @@
 #include "cursor.h"
 
 #define MAX_PACKET 262144u       /* libpcap's largest snaplen */
-#define ARENA_SIZE (4 * MAX_PACKET)
 #define MAX_BLOCK (16u << 20)     /* larger is a damaged file, not a packet */
 #define MAX_INTERFACES 256
 #define NS_PER_S 1000000000ull
@@ -36,8 +35,6 @@ struct iface {
 struct bld_pcap_source {
 	char *path;
 	char *filter_text;
-	uint8_t *arena;
-	uint32_t arena_used;
 	uint64_t filtered;
 	/* classic pcap, through libpcap */
 	pcap_t *pcap;
@@ -103,8 +100,7 @@ struct bld_pcap_source *bld_pcap_source_fopen(FILE *f, const char *name, const c
 		goto nomem;
 	s->path = strdup(name);
 	s->filter_text = filter ? strdup(filter) : NULL;
-	s->arena = malloc(ARENA_SIZE);
-	if (!s->path || !s->arena || (filter && !s->filter_text))
+	if (!s->path || (filter && !s->filter_text))
 		goto nomem;
 
 	uint8_t magic[4];
@@ -155,36 +151,30 @@ struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filte
 
 /* ---- classic pcap ---- */
 
-static int burst_pcap(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigned max, char *err, size_t errlen)
+static int next_pcap(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err, size_t errlen)
 {
-	unsigned n = 0;
-	while (n < max && ARENA_SIZE - s->arena_used >= MAX_PACKET) {
-		struct pcap_pkthdr *h;
-		const u_char *data;
-		int rc = pcap_next_ex(s->pcap, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
-			break;
-		if (rc < 0) {
-			set_err(err, errlen, "%s: %s", s->path, pcap_geterr(s->pcap));
-			return n ? (int)n : -1;
-		}
-		if (h->caplen > MAX_PACKET) { /* libpcap rejects these itself; be sure */
-			set_err(err, errlen, "%s: %s", s->path, "packet larger than 256 KiB");
-			return n ? (int)n : -1;
-		}
-		memcpy(s->arena + s->arena_used, data, h->caplen);
-		pkts[n] = (struct bld_pkt){
-			.data = s->arena + s->arena_used,
-			.caplen = h->caplen,
-			.wirelen = h->len,
-			.ts_ns = (uint64_t)h->ts.tv_sec * NS_PER_S + (uint64_t)h->ts.tv_usec,
-			.linktype = s->linktype,
-			.port = 0,
-		};
-		s->arena_used += h->caplen;
-		n++;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(s->pcap, &h, &data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc < 0) {
+		set_err(err, errlen, "%s: %s", s->path, pcap_geterr(s->pcap));
+		return -1;
 	}
-	return (int)n;
+	if (h->caplen > MAX_PACKET) { /* libpcap rejects these itself; be sure */
+		set_err(err, errlen, "%s: %s", s->path, "packet larger than 256 KiB");
+		return -1;
+	}
+	*pkt = (struct bld_pkt){
+		.data = data,
+		.caplen = h->caplen,
+		.wirelen = h->len,
+		.ts_ns = (uint64_t)h->ts.tv_sec * NS_PER_S + (uint64_t)h->ts.tv_usec,
+		.linktype = s->linktype,
+		.port = 0,
+	};
+	return 1;
 }
 
 /* ---- pcapng ---- */
@@ -337,14 +327,13 @@ truncated:
 	return -1;
 }
 
-static int burst_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigned max, char *err, size_t errlen)
+static int next_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err, size_t errlen)
 {
-	unsigned n = 0;
-	while (n < max && ARENA_SIZE - s->arena_used >= MAX_PACKET) {
+	for (;;) {
 		uint32_t len;
 		int64_t type = read_block(s, &len, err, errlen);
 		if (type <= 0)
-			return n ? (int)n : (int)type;
+			return (int)type;
 		struct bld_cur b = bld_cur_make(s->block, len);
 		uint32_t iface = 0, caplen, wirelen;
 		uint64_t ts;
@@ -354,7 +343,7 @@ static int burst_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigne
 			continue;
 		case 1:
 			if (add_iface(s, &b, err, errlen) < 0)
-				return n ? (int)n : -1;
+				return -1;
 			continue;
 		case 6: { /* EPB */
 			iface = rd32(s, &b);
@@ -385,12 +374,12 @@ static int burst_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigne
 		const uint8_t *data = bld_cur_bytes(&b, caplen);
 		if (caplen > MAX_PACKET) {
 			set_err(err, errlen, "%s: %s", s->path, "packet larger than 256 KiB");
-			return n ? (int)n : -1;
+			return -1;
 		}
 		if (b.err || iface >= s->n_ifaces) {
 			set_err(err, errlen, "%s: %s", s->path,
 				iface >= s->n_ifaces ? "packet on an undeclared interface" : "packet block too short");
-			return n ? (int)n : -1;
+			return -1;
 		}
 		const struct iface *ifc = &s->ifaces[iface];
 		uint64_t ts_ns = has_ts ? to_ns(ifc, ts) : s->last_ts;
@@ -402,27 +391,25 @@ static int burst_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigne
 				continue;
 			}
 		}
-		memcpy(s->arena + s->arena_used, data, caplen);
-		pkts[n++] = (struct bld_pkt){
-			.data = s->arena + s->arena_used,
+		*pkt = (struct bld_pkt){
+			.data = data,
 			.caplen = caplen,
 			.wirelen = wirelen < caplen ? caplen : wirelen,
 			.ts_ns = ts_ns,
 			.linktype = ifc->linktype,
 			.port = (uint16_t)iface,
 		};
-		s->arena_used += caplen;
+		return 1;
 	}
-	return (int)n;
 }
 
-int bld_pcap_source_burst(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigned max, char *err, size_t errlen)
+
+int bld_pcap_source_next(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err, size_t errlen)
 {
 	if (!s->errmsg[0]) {
-		s->arena_used = 0; /* the previous burst has been processed */
-		int n = s->pcap ? burst_pcap(s, pkts, max, s->errmsg, sizeof(s->errmsg))
-				: burst_pcapng(s, pkts, max, s->errmsg, sizeof(s->errmsg));
-		if (n > 0 || (n == 0 && !s->errmsg[0]))
+		int n = s->pcap ? next_pcap(s, pkt, s->errmsg, sizeof(s->errmsg))
+				: next_pcapng(s, pkt, s->errmsg, sizeof(s->errmsg));
+		if (n >= 0)
 			return n;
 	}
 	snprintf(err, errlen, "%s", s->errmsg);
@@ -454,7 +441,6 @@ void bld_pcap_source_close(struct bld_pcap_source *s)
 		fclose(s->f);
 	free_filters(s);
 	free(s->block);
-	free(s->arena);
 	free(s->filter_text);
 	free(s->path);
 	free(s);

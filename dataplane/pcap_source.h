@@ -7,8 +7,12 @@
  * different link types ("an interface has a type ... different from the type
  * of the first interface"), which is exactly what captures taken on "any" plus
  * loopback look like.  Both apply a BPF filter with libpcap's compiler, per
- * link type.  Packet bytes are copied into the source's arena, valid until
- * the next burst: libpcap reuses its buffer on every read.
+ * link type.
+ *
+ * One packet at a time, without a copy: libpcap (and our block reader) hold
+ * one packet in their buffer, valid until the next read.  The engine takes
+ * it as a burst of one; gathering bursts would need a copy of every packet
+ * and buy nothing offline, where the engine works packet by packet anyway.
  */
 #ifndef BLD_PCAP_SOURCE_H
 #define BLD_PCAP_SOURCE_H
@@ -32,12 +36,11 @@ struct bld_pcap_source *bld_pcap_source_fopen(FILE *f, const char *name, const c
 					      size_t errlen);
 
 /*
- * Fill up to max packets.  Returns the count, 0 at the end of the file, or
- * -1 when the file is damaged (err says where; the packets before the damage
- * have been delivered).
+ * The next packet, valid until the next call.  Returns 1, 0 at the end of
+ * the file, or -1 when the file is damaged (err says where; every packet
+ * before the damage has been delivered, and -1 stays).
  */
-int bld_pcap_source_burst(struct bld_pcap_source *s, struct bld_pkt *pkts, unsigned max, char *err,
-			  size_t errlen);
+int bld_pcap_source_next(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err, size_t errlen);
 
 /* Bytes of the file consumed so far (for progress). */
 uint64_t bld_pcap_source_offset(const struct bld_pcap_source *s);

@@ -12,6 +12,9 @@
 #define MAX_CONVERSATIONS 4096
 #define MAX_INPUTS 4096
 #define MAX_PROBERS 1024
+/* Hash indexes over the row tables (open addressing, row + 1, 0 = empty): at least twice the rows. */
+#define CONV_SLOTS (2 * MAX_CONVERSATIONS)
+#define PROBER_SLOTS (2 * MAX_PROBERS)
 /* A client failing to connect to this many ports of one server is scanning it. */
 #define SCAN_MIN_PORTS 16
 
@@ -57,7 +60,44 @@ struct bld_report {
 	const char *end_names[8];
 	struct prober_row probers[MAX_PROBERS];
 	unsigned n_probers;
+	uint32_t conv_index[CONV_SLOTS];
+	uint32_t prober_index[PROBER_SLOTS];
 };
+
+/* FNV-1a over a string and its terminator, so that ("ab","c") and ("a","bc") differ. */
+static uint32_t hash_str(uint32_t h, const char *s)
+{
+	do
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	while (*s++);
+	return h;
+}
+
+/*
+ * The slot of the row whose key matches, or of the empty slot where it goes.
+ * `same` compares row i with the key; the tables never fill past half.
+ */
+static uint32_t *index_slot(uint32_t *slots, uint32_t n_slots, uint32_t hash,
+			    bool (*same)(const struct bld_report *, uint32_t, const struct bld_flow_record *),
+			    const struct bld_report *r, const struct bld_flow_record *rec)
+{
+	uint32_t i = hash & (n_slots - 1);
+	while (slots[i] && !same(r, slots[i] - 1, rec))
+		i = (i + 1) & (n_slots - 1);
+	return &slots[i];
+}
+
+static bool same_prober(const struct bld_report *r, uint32_t i, const struct bld_flow_record *rec)
+{
+	return strcmp(r->probers[i].client, rec->src) == 0 && strcmp(r->probers[i].server, rec->dst) == 0;
+}
+
+static bool same_conv(const struct bld_report *r, uint32_t i, const struct bld_flow_record *rec)
+{
+	const struct conv_row *x = &r->convs[i];
+	return x->port == rec->dst_port && strcmp(x->client, rec->src) == 0 && strcmp(x->server, rec->dst) == 0 &&
+	       strcmp(x->app, rec->app) == 0;
+}
 
 struct bld_report *bld_report_create(void)
 {
@@ -105,18 +145,19 @@ static bool failed_connection(const struct bld_flow_record *rec)
 
 static void note_probe(struct bld_report *r, const struct bld_flow_record *rec)
 {
-	struct prober_row *p = NULL;
-	for (unsigned i = 0; i < r->n_probers && !p; i++)
-		if (strcmp(r->probers[i].client, rec->src) == 0 && strcmp(r->probers[i].server, rec->dst) == 0)
-			p = &r->probers[i];
-	if (!p) {
+	uint32_t *slot = index_slot(r->prober_index, PROBER_SLOTS, hash_str(hash_str(2166136261u, rec->src), rec->dst),
+				    same_prober, r, rec);
+	struct prober_row *p;
+	if (*slot) {
+		p = &r->probers[*slot - 1];
+	} else {
 		if (r->n_probers == MAX_PROBERS)
 			return;
 		p = &r->probers[r->n_probers];
 		p->ports = calloc(65536 / 8, 1);
 		if (!p->ports)
 			return;
-		r->n_probers++;
+		*slot = ++r->n_probers;
 		snprintf(p->client, sizeof(p->client), "%s", rec->src);
 		snprintf(p->server, sizeof(p->server), "%s", rec->dst);
 	}
@@ -165,15 +206,12 @@ void bld_report_flow(struct bld_report *r, const struct bld_flow_record *rec)
 		note_probe(r, rec);
 	if (!industrial(rec->app))
 		return;
-	struct conv_row *c = NULL;
-	for (unsigned i = 0; i < r->n_convs && !c; i++) {
-		struct conv_row *x = &r->convs[i];
-		if (x->port == rec->dst_port && strcmp(x->client, rec->src) == 0 &&
-		    strcmp(x->server, rec->dst) == 0 && strcmp(x->app, rec->app) == 0)
-			c = x;
-	}
+	uint32_t h = hash_str(hash_str(hash_str(2166136261u, rec->src), rec->dst), rec->app) ^ rec->dst_port;
+	uint32_t *slot = index_slot(r->conv_index, CONV_SLOTS, h, same_conv, r, rec);
+	struct conv_row *c = *slot ? &r->convs[*slot - 1] : NULL;
 	if (!c && r->n_convs < MAX_CONVERSATIONS) {
-		c = &r->convs[r->n_convs++];
+		c = &r->convs[r->n_convs];
+		*slot = ++r->n_convs;
 		snprintf(c->client, sizeof(c->client), "%s", rec->src);
 		snprintf(c->server, sizeof(c->server), "%s", rec->dst);
 		snprintf(c->app, sizeof(c->app), "%s", rec->app);

@@ -26,10 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.flow.max_flows = 64;
 	cfg.classifier = classifier;
 	struct bld_engine *e = bld_engine_create(&cfg);
-	struct bld_pkt burst[BLD_BURST_MAX];
-	int n;
-	while (e && (n = bld_pcap_source_burst(src, burst, BLD_BURST_MAX, err, sizeof(err))) > 0)
-		bld_engine_process_burst(e, burst, (unsigned)n);
+	struct bld_pkt pkt;
+	while (e && bld_pcap_source_next(src, &pkt, err, sizeof(err)) > 0)
+		bld_engine_process_burst(e, &pkt, 1);
 	if (e) {
 		bld_engine_finish(e);
 		bld_engine_destroy(e);
