@@ -171,10 +171,16 @@ static int bollard_proto_of_ndpi(uint16_t id)
 	return -1;
 }
 
-/* Accept nDPI's verdict unless it names a protocol our own probe has ruled out. */
+/*
+ * Accept nDPI's verdict unless it names a protocol our own probe has ruled
+ * out, or our probes already matched and only wait to break a tie: nDPI,
+ * which trusts well-known ports for some protocols, must not break it.
+ */
 static bool accept_ndpi(struct bld_flow *f, struct classify_state *s, ndpi_protocol r)
 {
 	if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN && r.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return false;
+	if (s->matched)
 		return false;
 	int mine = bollard_proto_of_ndpi(r.app_protocol);
 	if (mine < 0)

@@ -517,6 +517,45 @@ static void test_classification_by_content(void)
 	bld_engine_destroy(e);
 }
 
+/*
+ * A Modbus request with transaction id 0x680A reading from address 0x0300 is
+ * also a well-formed IEC 104 I-frame (start 0x68, length 10, type 1, VSQ 3,
+ * COT 3).  Neither probe may win on those bytes alone: the response decides.
+ */
+static const uint8_t MB_REQ_AMBIGUOUS[] = { 0x68, 0x0a, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x03, 0x00, 0x00, 0x01 };
+static const uint8_t MB_RSP_AMBIGUOUS[] = { 0x68, 0x0a, 0x00, 0x00, 0x00, 0x05, 0x01, 0x03, 0x02, 0x12, 0x34 };
+
+static void test_ambiguous_probes(void)
+{
+	struct bld_engine *e = engine();
+	reset_pkts();
+	struct ep cli = { 1, 40100 }, srv = { 2, 2404 }; /* IEC 104's port, to tempt a port-based guess */
+	handshake(T0, cli, srv, NULL);
+	tcp(T0 + 3000000, cli, srv, BLD_TCP_PSH | BLD_TCP_ACK, 1001, 5001, MB_REQ_AMBIGUOUS, sizeof(MB_REQ_AMBIGUOUS),
+	    NULL);
+	tcp(T0 + 4000000, srv, cli, BLD_TCP_PSH | BLD_TCP_ACK, 5001, 1013, MB_RSP_AMBIGUOUS, sizeof(MB_RSP_AMBIGUOUS),
+	    NULL);
+	run(e, 32);
+	finish(e);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 1);
+	CU_ASSERT_STRING_EQUAL(recs[0].app, "modbus");
+	CU_ASSERT_STRING_EQUAL(recs[0].app_source, "bollard");
+
+	/* Only the ambiguous request, then silence: the registry's order breaks the tie at the end. */
+	n_recs = 0;
+	reset_pkts();
+	struct ep cli2 = { 3, 40101 };
+	handshake(T0 + 10000000, cli2, srv, NULL);
+	tcp(T0 + 13000000, cli2, srv, BLD_TCP_PSH | BLD_TCP_ACK, 1001, 5001, MB_REQ_AMBIGUOUS, sizeof(MB_REQ_AMBIGUOUS),
+	    NULL);
+	run(e, 32);
+	finish(e);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 1);
+	CU_ASSERT_STRING_EQUAL(recs[0].app, "iec104"); /* IEC 104 comes before Modbus in the registry */
+	CU_ASSERT_STRING_EQUAL(recs[0].app_source, "bollard");
+	bld_engine_destroy(e);
+}
+
 static void test_dns_ndpi(void)
 {
 	struct bld_engine *e = engine_with(0, true); /* its own classifier: the owning path */
@@ -867,6 +906,7 @@ int main(void)
 		{ "mid-stream start at the FIN", test_midstream_fin },
 		{ "port reuse", test_port_reuse },
 		{ "classification by content, not port", test_classification_by_content },
+		{ "several probes match: the next payload decides", test_ambiguous_probes },
 		{ "dns by nDPI", test_dns_ndpi },
 		{ "vlan keys", test_vlan_keys },
 		{ "L2 flows", test_l2_flows },
