@@ -108,10 +108,9 @@ static bool sender_is_client(const struct bld_decoded *d)
 	return true;
 }
 
+/* The state a TCP flow starts in; tcp_update() then applies the same packet's FIN or RST. */
 static enum bld_tcp_state tcp_initial(const struct bld_decoded *d)
 {
-	if (d->tcp_flags & BLD_TCP_RST)
-		return BLD_TCP_RESET;
 	if (d->tcp_flags & BLD_TCP_SYN)
 		return d->tcp_flags & BLD_TCP_ACK ? BLD_TCP_SYN_RECEIVED : BLD_TCP_SYN_SENT;
 	return BLD_TCP_ESTABLISHED; /* joined mid-stream */

@@ -65,9 +65,10 @@ static int linktype_to_dlt(uint16_t linktype)
 	return linktype == BLD_LINK_RAW ? DLT_RAW : linktype;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, const char *path, const char *detail)
+/* "path: what went wrong", the form of every message the source gives. */
+static void set_err(char *err, size_t errlen, const char *path, const char *detail)
 {
-	snprintf(err, errlen, fmt, path, detail);
+	snprintf(err, errlen, "%s: %s", path, detail);
 }
 
 static int open_pcap(struct bld_pcap_source *s, FILE *f, char *err, size_t errlen)
@@ -76,7 +77,7 @@ static int open_pcap(struct bld_pcap_source *s, FILE *f, char *err, size_t errle
 	s->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!s->pcap) {
 		fclose(f);
-		set_err(err, errlen, "%s: %s", s->path, perr);
+		set_err(err, errlen, s->path, perr);
 		return -1;
 	}
 	s->linktype = dlt_to_linktype(pcap_datalink(s->pcap));
@@ -84,7 +85,7 @@ static int open_pcap(struct bld_pcap_source *s, FILE *f, char *err, size_t errle
 		struct bpf_program prog;
 		if (pcap_compile(s->pcap, &prog, s->filter_text, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 		    pcap_setfilter(s->pcap, &prog) < 0) {
-			set_err(err, errlen, "%s: bad filter: %s", s->path, pcap_geterr(s->pcap));
+			snprintf(err, errlen, "%s: bad filter: %s", s->path, pcap_geterr(s->pcap));
 			return -1;
 		}
 		pcap_freecode(&prog);
@@ -143,7 +144,7 @@ struct bld_pcap_source *bld_pcap_source_open(const char *path, const char *filte
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		set_err(err, errlen, path, strerror(errno));
 		return NULL;
 	}
 	return bld_pcap_source_fopen(f, path, filter, err, errlen);
@@ -159,11 +160,11 @@ static int next_pcap(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err, 
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc < 0) {
-		set_err(err, errlen, "%s: %s", s->path, pcap_geterr(s->pcap));
+		set_err(err, errlen, s->path, pcap_geterr(s->pcap));
 		return -1;
 	}
 	if (h->caplen > MAX_PACKET) { /* libpcap rejects these itself; be sure */
-		set_err(err, errlen, "%s: %s", s->path, "packet larger than 256 KiB");
+		set_err(err, errlen, s->path, "packet larger than 256 KiB");
 		return -1;
 	}
 	*pkt = (struct bld_pkt){
@@ -200,7 +201,7 @@ static void free_filters(struct bld_pcap_source *s)
 static int add_iface(struct bld_pcap_source *s, struct bld_cur *body, char *err, size_t errlen)
 {
 	if (s->n_ifaces == MAX_INTERFACES) {
-		set_err(err, errlen, "%s: %s", s->path, "more than 256 interfaces in one section");
+		set_err(err, errlen, s->path, "more than 256 interfaces in one section");
 		return -1;
 	}
 	struct iface *ifc = &s->ifaces[s->n_ifaces];
@@ -243,7 +244,7 @@ static int add_iface(struct bld_pcap_source *s, struct bld_cur *body, char *err,
 			goto bad;
 		int rc = pcap_compile(dead, &ifc->filter, s->filter_text, 1, PCAP_NETMASK_UNKNOWN);
 		if (rc < 0)
-			set_err(err, errlen, "%s: bad filter: %s", s->path, pcap_geterr(dead));
+			snprintf(err, errlen, "%s: bad filter: %s", s->path, pcap_geterr(dead));
 		pcap_close(dead);
 		if (rc < 0)
 			return -1;
@@ -252,7 +253,7 @@ static int add_iface(struct bld_pcap_source *s, struct bld_cur *body, char *err,
 	s->n_ifaces++;
 	return 0;
 bad:
-	set_err(err, errlen, "%s: %s", s->path, "malformed interface description block");
+	set_err(err, errlen, s->path, "malformed interface description block");
 	return -1;
 }
 
@@ -284,7 +285,7 @@ static int64_t read_block(struct bld_pcap_source *s, uint32_t *body_len, char *e
 		else if (bom[0] == 0x1A && bom[1] == 0x2B && bom[2] == 0x3C && bom[3] == 0x4D)
 			s->swap = true;
 		else {
-			set_err(err, errlen, "%s: %s", s->path, "bad pcapng byte-order magic");
+			set_err(err, errlen, s->path, "bad pcapng byte-order magic");
 			return -1;
 		}
 		if (fseek(s->f, -4, SEEK_CUR) != 0)
@@ -297,14 +298,14 @@ static int64_t read_block(struct bld_pcap_source *s, uint32_t *body_len, char *e
 	c = bld_cur_make(hdr + 4, 4);
 	uint32_t total = rd32(s, &c);
 	if (total < 12 || total % 4 || total > MAX_BLOCK) {
-		set_err(err, errlen, "%s: %s", s->path, "bad pcapng block length");
+		set_err(err, errlen, s->path, "bad pcapng block length");
 		return -1;
 	}
 	uint32_t len = total - 8; /* body + trailing length */
 	if (len > s->block_cap) {
 		uint8_t *b = realloc(s->block, len);
 		if (!b) {
-			set_err(err, errlen, "%s: %s", s->path, "out of memory");
+			set_err(err, errlen, s->path, "out of memory");
 			return -1;
 		}
 		s->block = b;
@@ -315,7 +316,7 @@ static int64_t read_block(struct bld_pcap_source *s, uint32_t *body_len, char *e
 	c = bld_cur_make(s->block + len - 4, 4);
 	if (rd32(s, &c) != total) {
 		/* both ends of a block carry its length; a mismatch means we lost our place */
-		set_err(err, errlen, "%s: %s", s->path, "pcapng block lengths disagree (damaged file)");
+		set_err(err, errlen, s->path, "pcapng block lengths disagree (damaged file)");
 		return -1;
 	}
 	s->offset += total;
@@ -323,7 +324,7 @@ static int64_t read_block(struct bld_pcap_source *s, uint32_t *body_len, char *e
 	return type ? type : 0x7fffffff; /* a type-0 block is reserved: skip it like any unknown one */
 
 truncated:
-	set_err(err, errlen, "%s: %s", s->path, "file ends in the middle of a block (truncated capture)");
+	set_err(err, errlen, s->path, "file ends in the middle of a block (truncated capture)");
 	return -1;
 }
 
@@ -373,11 +374,11 @@ static int next_pcapng(struct bld_pcap_source *s, struct bld_pkt *pkt, char *err
 		}
 		const uint8_t *data = bld_cur_bytes(&b, caplen);
 		if (caplen > MAX_PACKET) {
-			set_err(err, errlen, "%s: %s", s->path, "packet larger than 256 KiB");
+			set_err(err, errlen, s->path, "packet larger than 256 KiB");
 			return -1;
 		}
 		if (b.err || iface >= s->n_ifaces) {
-			set_err(err, errlen, "%s: %s", s->path,
+			set_err(err, errlen, s->path,
 				iface >= s->n_ifaces ? "packet on an undeclared interface" : "packet block too short");
 			return -1;
 		}
