@@ -2,7 +2,7 @@
 SCI-LS and SCI-TDS between an electronic interlocking (EIL) and three object
 controllers (OCs), plus TRDP process data.
 
-Byte layouts and check parameters follow /work/shared/reference/rail-protocols.md
+Byte layouts and check parameters follow ../shared/reference/rail-protocols.md (beside the repository)
 (sections 1-3); section numbers below refer to it.  All RaSTA integers are
 little-endian (1.10).  Check code option B (CRC-32, poly 0xEE5B42FD, not
 reflected) and the lower half of MD4 with the standard IV are used, matching
