@@ -2,6 +2,7 @@
 #include "classify.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,16 @@ void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const str
 			 bool to_server, uint64_t ts_ns)
 {
 	struct classify_state *s = f->classify_state;
+	/*
+	 * A TCP handshake says nothing about the application: state (nDPI's
+	 * ~700 bytes) waits for the first payload, so scans and SYN floods cost
+	 * no classifier memory.
+	 */
+	if (!s && f->key.l4 == IPPROTO_TCP && d->payload_len == 0) {
+		if (++f->classify_pkts >= BLD_CLASSIFY_MAX_PACKETS)
+			bld_classify_finish(c, f);
+		return;
+	}
 	if (!s) {
 		s = f->classify_state = state_new(f);
 		if (!s) {
