@@ -146,6 +146,21 @@ static void progress_show(struct progress *p, uint64_t offset, bool final)
 		fprintf(stderr, "\n");
 }
 
+/*
+ * Files are one timeline in the order given.  One that starts before the
+ * previous ended was probably given out of order: flows would time out late.
+ */
+static void warn_out_of_order(const char *path, uint64_t first, uint64_t last_before)
+{
+	char t1[40], t2[40];
+	bld_format_time(first, t1, sizeof(t1));
+	bld_format_time(last_before, t2, sizeof(t2));
+	fprintf(stderr,
+		"bollard read: warning: %s starts at %s, before the previous input ended (%s); "
+		"inputs are read in the order given, so give them in time order\n",
+		path, t1, t2);
+}
+
 static int read_file(struct bld_engine *e, const char *path, const struct read_opts *o, struct bld_report *report,
 		     struct progress *prog)
 {
@@ -158,7 +173,11 @@ static int read_file(struct bld_engine *e, const char *path, const struct read_o
 	struct bld_pkt pkt;
 	int n;
 	uint64_t count = 0;
+	struct bld_engine_stats before;
+	bld_engine_stats(e, &before);
 	while ((n = bld_pcap_source_next(src, &pkt, err, sizeof(err))) > 0) {
+		if (count == 0 && before.packets && pkt.ts_ns < before.ts_last)
+			warn_out_of_order(path, pkt.ts_ns, before.ts_last);
 		bld_engine_process_burst(e, &pkt, 1);
 		if ((++count & 0x3fff) == 0) /* the clock check costs more than the packet */
 			progress_show(prog, bld_pcap_source_offset(src), false);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The bollard command line as a user meets it: help, version, exit statuses,
+# error messages, output placement.  One check per line, then "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bollard=${BOLLARD:-build/dataplane/bollard}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sample=samples/terminal-and-rail.pcap
+passed=0 failed=0
+
+# expect NAME WANT_STATUS PATTERN(stdout+stderr, extended regex; '' for none) -- COMMAND...
+expect() {
+	local name=$1 want=$2 pattern=$3
+	shift 4
+	"$@" >"$tmp/out" 2>&1
+	local rc=$?
+	if ((rc == want)) && { [[ -z $pattern ]] || grep -qE -- "$pattern" "$tmp/out"; }; then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name (status $rc, want $want${pattern:+, output matching '$pattern'})"
+		head -5 "$tmp/out" | sed 's/^/       /'
+	fi
+}
+
+expect "--version" 0 '^bollard [0-9]+\.[0-9]+\.[0-9]+$' -- "$bollard" --version
+expect "--help lists read" 0 'read +analyse' -- "$bollard" --help
+expect "no command: usage, status 2" 2 'Usage: bollard' -- "$bollard"
+expect "unknown command" 2 "unknown command 'nope'" -- "$bollard" nope
+expect "read --help" 0 '--flows FILE' -- "$bollard" read --help
+expect "read without a file" 2 'no capture file given' -- "$bollard" read
+expect "read a missing file" 2 'nosuch.pcap: No such file' -- "$bollard" read nosuch.pcap
+expect "read a file that is not a capture" 2 'unknown file format' -- "$bollard" read README.md
+expect "bad BPF filter, before any work" 2 "bad filter" -- "$bollard" read -f 'tcp port 5Q' "$sample"
+expect "bad --max-flows" 2 'max-flows wants a number' -- "$bollard" read --max-flows 0 "$sample"
+expect "unknown option" 2 'Usage: bollard read' -- "$bollard" read --nope "$sample"
+
+head -c 100000 "$sample" >"$tmp/cut.pcap"
+expect "damaged file: status 1, named in the summary" 1 'DAMAGED: .*truncated' -- "$bollard" read "$tmp/cut.pcap"
+
+expect "summary on stdout" 0 '^Industrial conversations' -- "$bollard" read --no-progress "$sample"
+expect "filter applies" 0 '"packets": 2666,' -- "$bollard" read --json-summary -f 'tcp port 502 or tcp port 5020' "$sample"
+expect "files out of time order: warning" 0 'give them in time order' -- \
+	"$bollard" read --no-progress "$sample" tests/fixtures/scenario/port-scada.pcap
+
+# --flows - : JSON lines alone on stdout, the summary on stderr
+"$bollard" read --no-progress --flows - --json-summary "$sample" >"$tmp/flows" 2>"$tmp/summary"
+python3 - "$tmp/flows" "$tmp/summary" <<'PY'
+import json, sys
+flows = [json.loads(l) for l in open(sys.argv[1])]
+summary = json.load(open(sys.argv[2]))
+assert len(flows) == summary["flows"]["total"], (len(flows), summary["flows"])
+assert sum(f["pkts_toserver"] + f["pkts_toclient"] for f in flows) == summary["packets"]
+PY
+if (($? == 0)); then passed=$((passed + 1)); echo "ok   --flows - on stdout, summary on stderr, counts agree"; else failed=$((failed + 1)); echo "FAIL --flows - on stdout, summary on stderr, counts agree"; fi
+
+expect "--flows to an unwritable path" 2 'flows /nonexistent/x.json' -- \
+	"$bollard" read --flows /nonexistent/x.json "$sample"
+
+echo "$passed passed, $failed failed"
+((failed == 0))
