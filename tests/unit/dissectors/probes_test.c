@@ -260,7 +260,7 @@ static void test_registry(void)
 		CU_ASSERT_PTR_NOT_NULL(d->description);
 		CU_ASSERT_PTR_NOT_NULL(d->probe);
 		CU_ASSERT(d->transports != 0);
-		CU_ASSERT_EQUAL(bld_registry_find(d->name), p);
+		CU_ASSERT_EQUAL((int)bld_registry_find(d->name), p);
 		CU_ASSERT_EQUAL((d->transports & BLD_TRANSPORT_L2) != 0, d->ethertype != 0);
 	}
 	CU_ASSERT_EQUAL(bld_registry_find("modbus"), BLD_PROTO_MODBUS);
