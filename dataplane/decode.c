@@ -15,23 +15,15 @@
 
 #include <netinet/in.h>
 
+#include "counters.h"
 #include "cursor.h"
 
 const char *const bld_decode_counter_names[BLD_DECODE_COUNTER_MAX] = {
-#define BLD_X(id, name, kind) [BLD_DECODE_##id] = name,
-	BLD_FOREACH_DECODE_COUNTER(BLD_X)
-#undef BLD_X
+	BLD_FOREACH_DECODE_COUNTER(BLD_COUNTER_NAME)
 };
-
-#define ERR true
-#define INFO false
 const bool bld_decode_counter_is_error[BLD_DECODE_COUNTER_MAX] = {
-#define BLD_X(id, name, kind) [BLD_DECODE_##id] = kind,
-	BLD_FOREACH_DECODE_COUNTER(BLD_X)
-#undef BLD_X
+	BLD_FOREACH_DECODE_COUNTER(BLD_COUNTER_IS_ERROR)
 };
-#undef ERR
-#undef INFO
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86DD

@@ -32,21 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const bld_stream_counter_names[BLD_STREAM_COUNTER_MAX] = {
-#define BLD_X(id, name, kind) [BLD_STREAM_##id] = name,
-	BLD_FOREACH_STREAM_COUNTER(BLD_X)
-#undef BLD_X
-};
+#include "counters.h"
 
-#define ERR true
-#define INFO false
-const bool bld_stream_counter_is_error[BLD_STREAM_COUNTER_MAX] = {
-#define BLD_X(id, name, kind) [BLD_STREAM_##id] = kind,
-	BLD_FOREACH_STREAM_COUNTER(BLD_X)
-#undef BLD_X
+const char *const bld_stream_counter_names[BLD_STREAM_COUNTER_MAX] = {
+	BLD_FOREACH_STREAM_COUNTER(BLD_COUNTER_NAME)
 };
-#undef ERR
-#undef INFO
+const bool bld_stream_counter_is_error[BLD_STREAM_COUNTER_MAX] = {
+	BLD_FOREACH_STREAM_COUNTER(BLD_COUNTER_IS_ERROR)
+};
 
 #define F_STARTED 0x01  /* next is known */
 #define F_GAP 0x02      /* a gap lies after the ready bytes */
