@@ -20,8 +20,13 @@ static enum bld_probe dnp3_probe(const uint8_t *data, uint32_t len, bool to_serv
 		return len >= 2 && data[0] == 0x05 && data[1] == 0x64 ? BLD_PROBE_NEED_MORE : BLD_PROBE_NO;
 	if (h[0] != 0x05 || h[1] != 0x64 || h[2] < 5)
 		return BLD_PROBE_NO;
+	/*
+	 * A bad CRC after valid start octets and length is undecided, not "no":
+	 * a flow that opens with corrupted frames (a conformance test, or an
+	 * attacker) is decided by the first frame whose CRC holds.
+	 */
 	uint16_t crc = (uint16_t)(h[9] << 8 | h[8]);
-	return bld_crc16_dnp(h, 8) == crc ? BLD_PROBE_MATCH : BLD_PROBE_NO;
+	return bld_crc16_dnp(h, 8) == crc ? BLD_PROBE_MATCH : BLD_PROBE_NEED_MORE;
 }
 
 const struct bld_dissector bld_dsc_dnp3 = {

@@ -30,11 +30,17 @@ static enum bld_probe modbus_probe(const uint8_t *data, uint32_t len, bool to_se
 	if (len == 0)
 		return BLD_PROBE_NEED_MORE; /* nothing to judge yet */
 	struct bld_cur c = bld_cur_make(data, len);
-	/* Every PDU in the segment must be well-framed: one stray header is not enough. */
-	int n = 0;
+	/*
+	 * Every PDU in the segment must be well-framed: one stray header is not
+	 * enough.  An undefined function code in exact framing is not a "no":
+	 * someone fuzzing a PLC with illegal functions is still talking Modbus
+	 * (and must not escape Modbus rules by starting with one); such a flow
+	 * waits for a PDU with a defined function.
+	 */
+	int n = 0, defined = 0;
 	while (bld_cur_left(&c) > 0) {
 		if (bld_cur_left(&c) < 8)
-			return n ? BLD_PROBE_MATCH : BLD_PROBE_NO;
+			break;
 		bld_cur_skip(&c, 2);
 		uint16_t proto = bld_cur_be16(&c);
 		uint16_t length = bld_cur_be16(&c);
@@ -43,12 +49,13 @@ static enum bld_probe modbus_probe(const uint8_t *data, uint32_t len, bool to_se
 		struct bld_cur pdu = bld_cur_take(&c, length);
 		bld_cur_skip(&pdu, 1); /* unit id */
 		if (c.err)             /* PDU continues in the next segment */
-			return n ? BLD_PROBE_MATCH : BLD_PROBE_NEED_MORE;
-		if (!known_function(bld_cur_u8(&pdu)))
-			return BLD_PROBE_NO;
+			return defined ? BLD_PROBE_MATCH : BLD_PROBE_NEED_MORE;
+		defined += known_function(bld_cur_u8(&pdu));
 		n++;
 	}
-	return BLD_PROBE_MATCH;
+	if (!n)
+		return BLD_PROBE_NO;
+	return defined ? BLD_PROBE_MATCH : BLD_PROBE_NEED_MORE;
 }
 
 const struct bld_dissector bld_dsc_modbus = {

@@ -396,10 +396,11 @@ static void test_modbus_corrupt(void)
 	c[4] = 0x01, c[5] = 0xff; /* length 511 */
 	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_NO);
 	memcpy(c, b, len);
+	/* undefined functions in exact framing: still undecided (a fuzzer talking Modbus), never a match */
 	c[7] = 0x00; /* function code 0 */
-	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_NO);
+	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_NEED_MORE);
 	c[7] = 0x29; /* 41: not a Modbus function */
-	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_NO);
+	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_NEED_MORE);
 	c[7] = 0x83; /* exception response to fc 3 */
 	EXPECT_PROBE(BLD_PROTO_MODBUS, c, len, BLD_PROBE_MATCH);
 	c[7] = 0x5a; /* 90: Schneider UMAS */
@@ -438,8 +439,10 @@ static void test_modbus_corrupt(void)
 	b[15] = 1; /* second protocol id */
 	EXPECT_PROBE(BLD_PROTO_MODBUS, b, len, BLD_PROBE_NO);
 	b[15] = 0;
-	b[19] = 0x64; /* second function code 100 */
-	EXPECT_PROBE(BLD_PROTO_MODBUS, b, len, BLD_PROBE_NO);
+	b[19] = 0x64; /* second function code 100: framing exact, the first function defined */
+	EXPECT_PROBE(BLD_PROTO_MODBUS, b, len, BLD_PROBE_MATCH);
+	b[7] = 0x64; /* both undefined */
+	EXPECT_PROBE(BLD_PROTO_MODBUS, b, len, BLD_PROBE_NEED_MORE);
 	free(b);
 }
 
@@ -449,11 +452,12 @@ static void test_dnp3_corrupt(void)
 	uint8_t *b = fixture_bytes("dnp3", &len);
 	uint8_t *c = bld_test_dup(b, len);
 
+	/* a bad header CRC after valid start octets and length: undecided, the next frame decides */
 	c[8] ^= 0x01; /* header CRC */
-	EXPECT_PROBE(BLD_PROTO_DNP3, c, len, BLD_PROBE_NO);
+	EXPECT_PROBE(BLD_PROTO_DNP3, c, len, BLD_PROBE_NEED_MORE);
 	memcpy(c, b, len);
 	c[5] ^= 0x80; /* a flipped address bit: the CRC no longer matches */
-	EXPECT_PROBE(BLD_PROTO_DNP3, c, len, BLD_PROBE_NO);
+	EXPECT_PROBE(BLD_PROTO_DNP3, c, len, BLD_PROBE_NEED_MORE);
 	memcpy(c, b, len);
 	c[1] = 0x65; /* start octets */
 	EXPECT_PROBE(BLD_PROTO_DNP3, c, len, BLD_PROBE_NO);
@@ -467,10 +471,10 @@ static void test_dnp3_corrupt(void)
 	crc = bld_crc16_dnp(c, 8);
 	c[8] = (uint8_t)crc, c[9] = (uint8_t)(crc >> 8);
 	EXPECT_PROBE(BLD_PROTO_DNP3, c, 10, BLD_PROBE_MATCH);
-	/* CRC stored big-endian by mistake */
+	/* CRC stored big-endian by mistake: not a match (undecided, like any bad CRC) */
 	c[8] = (uint8_t)(crc >> 8), c[9] = (uint8_t)crc;
 	if (c[8] != c[9])
-		EXPECT_PROBE(BLD_PROTO_DNP3, c, 10, BLD_PROBE_NO);
+		EXPECT_PROBE(BLD_PROTO_DNP3, c, 10, BLD_PROBE_NEED_MORE);
 	free(c);
 	free(b);
 }
