@@ -269,6 +269,12 @@ void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const str
 		bld_classify_finish(c, f);
 }
 
+bool bld_classify_bollard_pending(const struct bld_flow *f)
+{
+	const struct classify_state *s = f->classify_state;
+	return !f->classified && s && s->candidates != 0;
+}
+
 void bld_classify_finish(struct bld_classifier *c, struct bld_flow *f)
 {
 	struct classify_state *s = f->classify_state;

@@ -41,6 +41,12 @@ void bld_classifier_destroy(struct bld_classifier *c);
 void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const struct bld_decoded *d,
 			 bool to_server, uint64_t ts_ns);
 
+/*
+ * The flow is not classified yet and one of Bollard's probes is still in
+ * the running: its bytes are worth keeping for a dissector.
+ */
+bool bld_classify_bollard_pending(const struct bld_flow *f);
+
 /* The flow ends: take nDPI's last word if it was still undecided, and free its state. */
 void bld_classify_finish(struct bld_classifier *c, struct bld_flow *f);
 

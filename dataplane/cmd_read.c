@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "flow_record.h"
+#include "op_json.h"
 #include "pcap_source.h"
 #include "report.h"
 
@@ -23,14 +24,23 @@
 struct read_opts {
 	const char *filter;
 	const char *flows_path;
+	const char *ops_path;
+	const char *events_path;
 	bool json_summary;
+	bool no_dissect;
 	bool progress;
 	uint32_t max_flows;
 };
 
+/* An output file of JSON lines: --flows, --ops, --events. */
+struct jsonl_out {
+	const char *option, *path;
+	FILE *f;
+	int err;                 /* first write error */
+};
+
 struct read_ctx {
-	FILE *flows_out;
-	int flows_err;           /* first write error on --flows */
+	struct jsonl_out flows, ops, events;
 	struct bld_report *report;
 };
 
@@ -43,6 +53,11 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -f, --filter BPF      only packets matching this BPF filter (tcpdump syntax)\n"
 		"      --flows FILE      write one JSON line per flow when it ends ('-' for stdout)\n"
+		"      --ops FILE        write one JSON line per industrial PDU parsed: who, what\n"
+		"                        function, which addresses and values (docs/protocols.md)\n"
+		"      --events FILE     write one JSON line per protocol event (malformed PDUs,\n"
+		"                        state violations, exceptions, stream anomalies)\n"
+		"      --no-dissect      classify flows only, parse no PDUs (faster)\n"
 		"      --json-summary    print the summary as JSON instead of text\n"
 		"      --max-flows N     flow table capacity (default 1048576); when full the\n"
 		"                        oldest idle flow is evicted and counted\n"
@@ -53,10 +68,13 @@ static void usage(FILE *out)
 
 static int parse_opts(int argc, char **argv, struct read_opts *o)
 {
-	enum { OPT_FLOWS = 256, OPT_JSON, OPT_MAX_FLOWS, OPT_NO_PROGRESS };
+	enum { OPT_FLOWS = 256, OPT_OPS, OPT_EVENTS, OPT_NO_DISSECT, OPT_JSON, OPT_MAX_FLOWS, OPT_NO_PROGRESS };
 	static const struct option longopts[] = {
 		{ "filter", required_argument, NULL, 'f' },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "ops", required_argument, NULL, OPT_OPS },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "no-dissect", no_argument, NULL, OPT_NO_DISSECT },
 		{ "json-summary", no_argument, NULL, OPT_JSON },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -72,6 +90,15 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			break;
 		case OPT_FLOWS:
 			o->flows_path = optarg;
+			break;
+		case OPT_OPS:
+			o->ops_path = optarg;
+			break;
+		case OPT_EVENTS:
+			o->events_path = optarg;
+			break;
+		case OPT_NO_DISSECT:
+			o->no_dissect = true;
 			break;
 		case OPT_JSON:
 			o->json_summary = true;
@@ -113,8 +140,61 @@ static void on_flow_end(void *ctx, struct bld_engine *e, const struct bld_flow *
 	struct bld_flow_record rec;
 	bld_engine_flow_record(e, f, why, &rec);
 	bld_report_flow(rc->report, &rec);
-	if (rc->flows_out && !rc->flows_err)
-		rc->flows_err = bld_flow_record_write_json(rc->flows_out, &rec);
+	if (rc->flows.f && !rc->flows.err)
+		rc->flows.err = bld_flow_record_write_json(rc->flows.f, &rec);
+}
+
+static void on_op(void *ctx, struct bld_engine *e, const struct bld_flow *f, const struct bld_op *op)
+{
+	struct read_ctx *rc = ctx;
+	(void)e;
+	if (!rc->ops.f || rc->ops.err)
+		return;
+	struct bld_endpoints ep;
+	bld_engine_endpoints(f, op->to_server, &ep);
+	rc->ops.err = bld_op_write_json(rc->ops.f, &ep, op);
+}
+
+static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, enum bld_event ev, uint64_t ts_ns,
+		     bool to_server)
+{
+	struct read_ctx *rc = ctx;
+	(void)e;
+	if (!rc->events.f || rc->events.err)
+		return;
+	struct bld_endpoints ep;
+	bld_engine_endpoints(f, to_server, &ep);
+	rc->events.err = bld_event_write_json(rc->events.f, &ep, bld_engine_flow_proto(f), ev, ts_ns);
+}
+
+static int jsonl_open(struct jsonl_out *j, const char *option, const char *path)
+{
+	j->option = option;
+	j->path = path;
+	if (!path)
+		return 0;
+	j->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!j->f) {
+		fprintf(stderr, "bollard read: %s %s: %s\n", option, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Close (flush) one output; false when anything written to it was lost. */
+static bool jsonl_close(struct jsonl_out *j)
+{
+	if (!j->f)
+		return true;
+	if (j->f != stdout ? fclose(j->f) != 0 : fflush(stdout) != 0)
+		if (!j->err)
+			j->err = -errno;
+	j->f = NULL;
+	if (j->err) {
+		fprintf(stderr, "bollard read: %s %s: %s\n", j->option, j->path, strerror(-j->err));
+		return false;
+	}
+	return true;
 }
 
 /* A progress bar for people watching a terminal; wall time is used for the display only. */
@@ -223,20 +303,20 @@ int bld_cmd_read(int argc, char **argv)
 	ctx.report = bld_report_create();
 	if (!ctx.report)
 		goto nomem;
-	if (o.flows_path) {
-		ctx.flows_out = strcmp(o.flows_path, "-") == 0 ? stdout : fopen(o.flows_path, "w");
-		if (!ctx.flows_out) {
-			fprintf(stderr, "bollard read: --flows %s: %s\n", o.flows_path, strerror(errno));
-			status = BLD_EXIT_USAGE;
-			goto out;
-		}
+	if (jsonl_open(&ctx.flows, "--flows", o.flows_path) < 0 || jsonl_open(&ctx.ops, "--ops", o.ops_path) < 0 ||
+	    jsonl_open(&ctx.events, "--events", o.events_path) < 0) {
+		status = BLD_EXIT_USAGE;
+		goto out;
 	}
 
 	struct bld_engine_config cfg;
 	bld_engine_config_default(&cfg);
 	if (o.max_flows)
 		cfg.flow.max_flows = o.max_flows;
+	cfg.dissect = !o.no_dissect;
 	cfg.on_flow_end = on_flow_end;
+	cfg.on_op = o.ops_path ? on_op : NULL;
+	cfg.on_event = o.events_path ? on_event : NULL;
 	cfg.ctx = &ctx;
 	e = bld_engine_create(&cfg);
 	if (!e)
@@ -257,20 +337,20 @@ int bld_cmd_read(int argc, char **argv)
 	progress_show(&prog, 0, true);
 	bld_engine_finish(e);
 
-	if (ctx.flows_out && ctx.flows_out != stdout && fclose(ctx.flows_out) != 0 && !ctx.flows_err)
-		ctx.flows_err = -errno;
-	if (ctx.flows_out == stdout)
-		fflush(stdout);
-	ctx.flows_out = NULL;
-	if (ctx.flows_err) {
-		fprintf(stderr, "bollard read: --flows %s: %s\n", o.flows_path, strerror(-ctx.flows_err));
+	bool written = jsonl_close(&ctx.flows);
+	written &= jsonl_close(&ctx.ops);
+	written &= jsonl_close(&ctx.events);
+	if (!written)
 		status = BLD_EXIT_USAGE;
-	}
 
 	struct bld_engine_stats stats;
 	bld_engine_stats(e, &stats);
-	/* With --flows on stdout the summary goes to stderr, so the JSON lines stay clean. */
-	FILE *out = o.flows_path && strcmp(o.flows_path, "-") == 0 ? stderr : stdout;
+	/* With JSON lines on stdout the summary goes to stderr, so they stay clean. */
+	bool stdout_taken = false;
+	const char *paths[] = { o.flows_path, o.ops_path, o.events_path };
+	for (int i = 0; i < 3; i++)
+		stdout_taken |= paths[i] && strcmp(paths[i], "-") == 0;
+	FILE *out = stdout_taken ? stderr : stdout;
 	if (o.json_summary)
 		bld_report_print_json(ctx.report, &stats, out);
 	else
@@ -281,8 +361,9 @@ nomem:
 	fprintf(stderr, "bollard read: out of memory\n");
 	status = BLD_EXIT_USAGE;
 out:
-	if (ctx.flows_out && ctx.flows_out != stdout)
-		fclose(ctx.flows_out);
+	jsonl_close(&ctx.flows);
+	jsonl_close(&ctx.ops);
+	jsonl_close(&ctx.events);
 	bld_engine_destroy(e);
 	bld_report_destroy(ctx.report);
 	return status;

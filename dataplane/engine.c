@@ -9,7 +9,9 @@
 
 #include "classify.h"
 #include "flow_record.h"
+#include "op_json.h"
 #include "registry.h"
+#include "session.h"
 
 struct bld_engine {
 	struct bld_engine_config cfg;
@@ -18,6 +20,10 @@ struct bld_engine {
 	struct bld_ipfrag *frag;
 	bool owns_classifier;
 	struct bld_engine_stats stats;
+	/* The application layer: where parsers' ops and events go, for the flow at hand. */
+	struct bld_sink sink;
+	const struct bld_flow *cur_flow;
+	struct bld_op op;                 /* scratch record, reused for every PDU */
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
@@ -27,13 +33,107 @@ void bld_engine_config_default(struct bld_engine_config *cfg)
 	cfg->frag.max_datagrams = BLD_IPFRAG_DEFAULT_MAX_DATAGRAMS;
 	cfg->frag.max_bytes = BLD_IPFRAG_DEFAULT_MAX_BYTES;
 	cfg->frag.timeout_ns = BLD_IPFRAG_DEFAULT_TIMEOUT_NS;
+	cfg->dissect = true;
+}
+
+static void sink_op(void *ctx, const struct bld_op *op)
+{
+	struct bld_engine *e = ctx;
+	e->stats.ops++;
+	if (e->cfg.on_op)
+		e->cfg.on_op(e->cfg.ctx, e, e->cur_flow, op);
+}
+
+static void sink_event(void *ctx, enum bld_event ev, uint64_t ts_ns, bool to_server)
+{
+	struct bld_engine *e = ctx;
+	e->stats.events[ev]++;
+	if (e->cfg.on_event)
+		e->cfg.on_event(e->cfg.ctx, e, e->cur_flow, ev, ts_ns, to_server);
+}
+
+static struct bld_session_env session_env(struct bld_engine *e, const struct bld_flow *f, uint64_t ts)
+{
+	e->cur_flow = f;
+	return (struct bld_session_env){ .sink = &e->sink, .op = &e->op, .stream_cfg = &e->cfg.stream,
+					 .stream_counters = e->stats.stream, .ts_ns = ts };
+}
+
+/* The dissector that parses flow f, or NULL. */
+static const struct bld_dissector *dissector_of(const struct bld_flow *f)
+{
+	if (!f->classified || f->app_source != BLD_APP_SOURCE_BOLLARD)
+		return NULL;
+	const struct bld_dissector *d = bld_dissectors[f->app];
+	return d && d->parse ? d : NULL;
+}
+
+static void session_end(struct bld_engine *e, struct bld_flow *f, uint64_t ts)
+{
+	struct bld_session *s = f->session;
+	if (!s)
+		return;
+	struct bld_session_env env = session_env(e, f, ts);
+	const struct bld_dissector *d = dissector_of(f);
+	if (d && !bld_session_dissector(s))
+		bld_session_set_dissector(s, &env, d); /* decided at the end (a tie broken by order) */
+	bld_session_finish(s, &env);
+	f->session = NULL;
+}
+
+/* A server port that is a well-known port of a Bollard protocol carried over l4, else NULL. */
+static const struct bld_dissector *port_owner(uint16_t port, uint8_t l4)
+{
+	uint8_t transport = l4 == IPPROTO_TCP ? BLD_TRANSPORT_TCP : l4 == IPPROTO_UDP ? BLD_TRANSPORT_UDP : 0;
+	for (int p = 1; p < BLD_PROTO_MAX; p++) {
+		const struct bld_dissector *d = bld_dissectors[p];
+		if (!(d->transports & transport))
+			continue;
+		for (int i = 0; i < 4 && d->ports[i]; i++)
+			if (d->ports[i] == port)
+				return d;
+	}
+	return NULL;
+}
+
+static bool has_port(const struct bld_dissector *d, uint16_t port)
+{
+	for (int i = 0; i < 4 && d->ports[i]; i++)
+		if (d->ports[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * At the verdict: an industrial protocol off its well-known ports, or
+ * something else on one of them, is worth an event (ports are never
+ * evidence for classification, which is why the mismatch shows).  Callers
+ * skip flows that carried no payload: a SYN scan is not "other bytes".
+ */
+static void check_port(struct bld_engine *e, const struct bld_flow *f, uint64_t ts, bool to_server)
+{
+	if (f->key.l4 != IPPROTO_TCP && f->key.l4 != IPPROTO_UDP)
+		return;
+	uint16_t server_port = f->client_is_a ? f->key.port_b : f->key.port_a;
+	const struct bld_dissector *mine = f->app_source == BLD_APP_SOURCE_BOLLARD ? bld_dissectors[f->app] : NULL;
+	const struct bld_dissector *owner = port_owner(server_port, f->key.l4);
+	e->cur_flow = f;
+	if (mine && mine->ports[0] && !has_port(mine, server_port)) /* RaSTA has no well-known port */
+		sink_event(e, BLD_EVENT_APP_UNEXPECTED_PORT, ts, to_server);
+	else if (!mine && owner)
+		sink_event(e, BLD_EVENT_APP_OTHER_ON_PORT, ts, to_server);
 }
 
 /* The flow table reports an end: settle classification, then tell the owner. */
 static void flow_ended(void *ctx, struct bld_flow *f, enum bld_flow_end why)
 {
 	struct bld_engine *e = ctx;
+	/* TCP classifier state exists only once payload was seen; UDP always has some. */
+	bool verdict_now = !f->classified && (f->classify_state || f->key.l4 == IPPROTO_UDP);
 	bld_classify_finish(e->classifier, f);
+	if (verdict_now)
+		check_port(e, f, f->ts_last, true);
+	session_end(e, f, f->ts_last);
 	if (e->cfg.on_flow_end)
 		e->cfg.on_flow_end(e->cfg.ctx, e, f, why);
 }
@@ -44,6 +144,7 @@ struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 	if (!e)
 		return NULL;
 	e->cfg = *cfg;
+	e->sink = (struct bld_sink){ .op = sink_op, .event = sink_event, .ctx = e };
 	e->flows = bld_flow_table_create(&cfg->flow, flow_ended, e);
 	if (!e->flows)
 		goto free_engine;
@@ -73,8 +174,10 @@ void bld_engine_destroy(struct bld_engine *e)
 {
 	if (!e)
 		return;
-	/* Flows still open hold classifier state: settle them without reporting. */
+	/* Flows still open hold classifier and session state: settle them without reporting. */
 	e->cfg.on_flow_end = NULL;
+	e->cfg.on_op = NULL;
+	e->cfg.on_event = NULL;
 	bld_flow_table_flush(e->flows);
 	bld_ipfrag_destroy(e->frag);
 	bld_flow_table_destroy(e->flows);
@@ -119,13 +222,16 @@ static enum bld_tcp_state tcp_initial(const struct bld_decoded *d)
 static void tcp_update(struct bld_flow *f, const struct bld_decoded *d, bool from_a, bool to_server)
 {
 	uint8_t fl = d->tcp_flags;
+	if (fl & BLD_TCP_SYN)
+		f->tcp_fin_from |= from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
 	if (fl & BLD_TCP_RST) {
 		f->tcp_state = BLD_TCP_RESET;
 		return;
 	}
 	if (fl & BLD_TCP_FIN) {
-		f->tcp_fin_from |= from_a ? 1 : 2;
-		f->tcp_state = f->tcp_fin_from == 3 ? BLD_TCP_CLOSED : BLD_TCP_CLOSING;
+		f->tcp_fin_from |= from_a ? BLD_FLOW_FIN_FROM_A : BLD_FLOW_FIN_FROM_B;
+		uint8_t both = BLD_FLOW_FIN_FROM_A | BLD_FLOW_FIN_FROM_B;
+		f->tcp_state = (f->tcp_fin_from & both) == both ? BLD_TCP_CLOSED : BLD_TCP_CLOSING;
 		return;
 	}
 	switch (f->tcp_state) {
@@ -172,6 +278,44 @@ static bool starts_new_connection(const struct bld_flow *f, const struct bld_dec
 	       (d->tcp_flags & (BLD_TCP_SYN | BLD_TCP_ACK)) == BLD_TCP_SYN;
 }
 
+/*
+ * The application layer of one packet.  TCP bytes are kept from the first
+ * payload while a Bollard probe may still match, so the dissector sees the
+ * stream from its start; UDP datagrams are parsed from the verdict on.
+ */
+static void app_layer(struct bld_engine *e, struct bld_flow *f, const struct bld_decoded *d, bool from_a,
+		      bool to_server, uint64_t ts)
+{
+	const struct bld_dissector *dsc = dissector_of(f);
+	bool tcp = f->key.l4 == IPPROTO_TCP && f->key.ip_version;
+	bool wanted = dsc || (tcp && bld_classify_bollard_pending(f));
+	if (!wanted) {
+		session_end(e, f, ts); /* classified as something Bollard does not parse */
+		return;
+	}
+	struct bld_session *s = f->session;
+	struct bld_session_env env = session_env(e, f, ts);
+	if (!s) {
+		s = f->session = bld_session_create();
+		if (!s)
+			return; /* out of memory: the flow goes undissected, the packet is still counted */
+		e->stats.sessions++;
+		uint8_t syn_bit = from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
+		if (tcp && (f->tcp_fin_from & syn_bit) && !(d->tcp_flags & BLD_TCP_SYN))
+			/* The handshake was seen: the stream starts here, not mid-stream. */
+			bld_session_tcp(s, &env, to_server, d->tcp_seq - 1, true, false, false, 0, NULL, 0);
+	}
+	if (dsc && !bld_session_dissector(s) && bld_session_set_dissector(s, &env, dsc) != 0) {
+		session_end(e, f, ts);
+		return;
+	}
+	if (tcp)
+		bld_session_tcp(s, &env, to_server, d->tcp_seq, d->tcp_flags & BLD_TCP_SYN, d->tcp_flags & BLD_TCP_FIN,
+				d->tcp_flags & BLD_TCP_ACK, d->tcp_ack, d->payload, d->payload_len);
+	else
+		bld_session_datagram(s, &env, to_server, d->payload, d->payload_len);
+}
+
 /* One decoded packet (or reassembled datagram of n_frames frames) into its flow. */
 static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t ts, uint32_t n_frames,
 		    uint64_t wire_bytes)
@@ -196,8 +340,13 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 	if (f->key.l4 == IPPROTO_TCP && d->ip_version)
 		tcp_update(f, d, from_a, to_server); /* also on a flow's first packet: it may be a FIN */
 	bld_flow_table_touch(e->flows, f, ts, class_of(f));
-	if (!f->classified)
+	if (!f->classified) {
 		bld_classify_packet(e->classifier, f, d, to_server, ts);
+		if (f->classified && d->payload_len)
+			check_port(e, f, ts, to_server);
+	}
+	if (e->cfg.dissect && (f->session || d->payload_len))
+		app_layer(e, f, d, from_a, to_server, ts);
 	if (d->ip_version)
 		e->stats.ip_packets += n_frames;
 	else
@@ -318,4 +467,24 @@ void bld_engine_flow_record(const struct bld_engine *e, const struct bld_flow *f
 	r->pkts_toclient = f->pkts[BLD_DIR_TO_CLIENT];
 	r->bytes_toserver = f->bytes[BLD_DIR_TO_SERVER];
 	r->bytes_toclient = f->bytes[BLD_DIR_TO_CLIENT];
+}
+
+void bld_engine_endpoints(const struct bld_flow *f, bool to_server, struct bld_endpoints *ep)
+{
+	bool sender_is_a = f->client_is_a == to_server;
+	memset(ep, 0, sizeof(*ep));
+	ep->flow_id = f->id;
+	ep->l2 = f->key.ip_version == 0;
+	format_addr(f, sender_is_a ? &f->key.a : &f->key.b, ep->src, sizeof(ep->src));
+	format_addr(f, sender_is_a ? &f->key.b : &f->key.a, ep->dst, sizeof(ep->dst));
+	ep->has_ports = f->key.l4 == IPPROTO_TCP || f->key.l4 == IPPROTO_UDP || f->key.l4 == IPPROTO_SCTP;
+	ep->src_port = sender_is_a ? f->key.port_a : f->key.port_b;
+	ep->dst_port = sender_is_a ? f->key.port_b : f->key.port_a;
+}
+
+const char *bld_engine_flow_proto(const struct bld_flow *f)
+{
+	if (f->classified && f->app_source == BLD_APP_SOURCE_BOLLARD)
+		return bld_dissectors[f->app]->name;
+	return "unknown";
 }

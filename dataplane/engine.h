@@ -11,20 +11,35 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "events.h"
 #include "flow.h"
 #include "ipfrag.h"
+#include "op.h"
 #include "packet.h"
+#include "reassembly.h"
 
 struct bld_engine;
 
-/* Called once per flow when it ends, after classification is final. */
+/* Called once per flow when it ends, after classification is final and its last PDUs are parsed. */
 typedef void (*bld_engine_flow_end_fn)(void *ctx, struct bld_engine *e, const struct bld_flow *f,
 				       enum bld_flow_end why);
+
+/* One operation (a parsed PDU) of flow f; op->to_server says who sent it. */
+typedef void (*bld_engine_op_fn)(void *ctx, struct bld_engine *e, const struct bld_flow *f,
+				 const struct bld_op *op);
+
+/* A protocol event on flow f at packet time ts_ns, raised by the side to_server says. */
+typedef void (*bld_engine_event_fn)(void *ctx, struct bld_engine *e, const struct bld_flow *f,
+				    enum bld_event ev, uint64_t ts_ns, bool to_server);
 
 struct bld_engine_config {
 	struct bld_flow_config flow;
 	struct bld_ipfrag_config frag;
+	struct bld_stream_config stream;   /* TCP reassembly caps per direction (0: defaults) */
+	bool dissect;                      /* parse Bollard protocols (on by default) */
 	bld_engine_flow_end_fn on_flow_end;
+	bld_engine_op_fn on_op;
+	bld_engine_event_fn on_event;
 	void *ctx;
 	/*
 	 * A classifier to borrow instead of creating one (nDPI's set-up takes
@@ -41,6 +56,10 @@ struct bld_engine_stats {
 	uint64_t ip_packets, l2_packets;  /* packets that reached a flow */
 	uint64_t ts_first, ts_last;       /* packet time range, ns */
 	uint64_t decode[BLD_DECODE_COUNTER_MAX];
+	uint64_t stream[BLD_STREAM_COUNTER_MAX];
+	uint64_t events[BLD_EVENT_MAX];
+	uint64_t ops;                     /* PDUs parsed into operations */
+	uint64_t sessions;                /* flows that had an application-layer session */
 	struct bld_flow_stats flows;
 };
 
@@ -54,6 +73,13 @@ unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pk
 void bld_engine_finish(struct bld_engine *e);
 
 void bld_engine_stats(const struct bld_engine *e, struct bld_engine_stats *s);
+
+/* The sender (to_server: the client) and receiver of a PDU or event on flow f (export/op_json.h). */
+struct bld_endpoints;
+void bld_engine_endpoints(const struct bld_flow *f, bool to_server, struct bld_endpoints *ep);
+
+/* The protocol a flow's events belong to: its dissector's name, or "unknown". */
+const char *bld_engine_flow_proto(const struct bld_flow *f);
 
 /* A flow as a plain record for output (export/flow_record.h). */
 struct bld_flow_record;

@@ -63,6 +63,12 @@ enum bld_flow_end {
 extern const char *const bld_flow_end_names[];
 extern const char *const bld_tcp_state_names[];
 
+/* bld_flow.tcp_fin_from: which key side sent a FIN, and a SYN (so a stream knows its start). */
+#define BLD_FLOW_FIN_FROM_A 0x01
+#define BLD_FLOW_FIN_FROM_B 0x02
+#define BLD_FLOW_SYN_FROM_A 0x04
+#define BLD_FLOW_SYN_FROM_B 0x08
+
 /* Direction index into per-direction counters. */
 #define BLD_DIR_TO_SERVER 0
 #define BLD_DIR_TO_CLIENT 1
@@ -73,6 +79,7 @@ struct bld_flow {
 	uint64_t ts_first, ts_last;
 	uint64_t pkts[2], bytes[2];
 	void *classify_state;    /* classifier's per-flow state while it works, else NULL */
+	void *session;           /* application layer (session.h) while a Bollard dissector may parse, else NULL */
 	uint32_t hash_next;      /* bucket chain, slot index (0 = end) */
 	uint32_t lru_prev, lru_next;
 	uint16_t ndpi_master, ndpi_app;
@@ -83,7 +90,7 @@ struct bld_flow {
 	uint8_t tcp_state;       /* enum bld_tcp_state */
 	bool client_is_a;        /* key side a is the client */
 	bool classified;         /* classification is final */
-	uint8_t tcp_fin_from;    /* bit per key side that sent a FIN */
+	uint8_t tcp_fin_from;    /* BLD_FLOW_FIN_FROM_x / BLD_FLOW_SYN_FROM_x bits per key side */
 };
 
 typedef void (*bld_flow_end_fn)(void *ctx, struct bld_flow *f, enum bld_flow_end why);

@@ -327,6 +327,19 @@ void bld_report_print_text(const struct bld_report *r, const struct bld_engine_s
 		}
 	}
 
+	if (s->ops || s->sessions)
+		fprintf(out, "\nOperations\n  %llu industrial PDUs parsed on %llu flows\n", (unsigned long long)s->ops,
+			(unsigned long long)s->sessions);
+	bool any_event = false;
+	for (int i = 0; i < BLD_EVENT_MAX; i++)
+		if (s->events[i]) {
+			if (!any_event)
+				fprintf(out, "\nProtocol events\n");
+			any_event = true;
+			fprintf(out, "  %-36s %8llu  %s\n", bld_event_names[i], (unsigned long long)s->events[i],
+				bld_event_docs[i]);
+		}
+
 	fprintf(out, "\nFindings\n");
 	unsigned findings = 0;
 	for (unsigned i = 0; i < r->n_convs && convs; i++)
@@ -440,6 +453,17 @@ int bld_report_print_json(const struct bld_report *r, const struct bld_engine_st
 					    json_integer((json_int_t)s->decode[i]));
 	json_object_set_new(o, "decode_errors", errs);
 	json_object_set_new(o, "decode_notes", notes);
+
+	json_object_set_new(o, "ops", json_integer((json_int_t)s->ops));
+	json_t *evs = json_object(), *streams = json_object();
+	for (int i = 0; i < BLD_EVENT_MAX; i++)
+		if (s->events[i])
+			json_object_set_new(evs, bld_event_names[i], json_integer((json_int_t)s->events[i]));
+	for (int i = 0; i < BLD_STREAM_COUNTER_MAX; i++)
+		if (s->stream[i])
+			json_object_set_new(streams, bld_stream_counter_names[i], json_integer((json_int_t)s->stream[i]));
+	json_object_set_new(o, "protocol_events", evs);
+	json_object_set_new(o, "stream", streams);
 
 	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF ? -EIO : 0;
 	json_decref(o);

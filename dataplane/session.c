@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+struct bld_session {
+	struct bld_stream stream[2];     /* by direction: BLD_DIR_TO_SERVER, BLD_DIR_TO_CLIENT */
+	const struct bld_dissector *dsc; /* NULL until the flow is classified */
+	void *state;                     /* dsc->state_size bytes */
+	uint32_t needed[2];              /* a PDU of this size is pending: wait until it is all here */
+	bool resync[2];                  /* framing lost: look for the next PDU boundary */
+};
+
+struct bld_session *bld_session_create(void)
+{
+	return calloc(1, sizeof(struct bld_session));
+}
+
+const struct bld_dissector *bld_session_dissector(const struct bld_session *s)
+{
+	return s->dsc;
+}
+
+static int dir_of(bool to_server)
+{
+	return to_server ? BLD_DIR_TO_SERVER : BLD_DIR_TO_CLIENT;
+}
+
+static void raise_event(const struct bld_session_env *env, enum bld_event ev, bool to_server)
+{
+	if (env->sink && env->sink->event)
+		env->sink->event(env->sink->ctx, ev, env->ts_ns, to_server);
+}
+
+/*
+ * The offset of the next plausible PDU start: the first where the probe
+ * matches.  *wait when the probe could match at an offset but must see more
+ * bytes than there are to say so: keep them for the next segment.
+ */
+static uint32_t resync_offset(const struct bld_dissector *dsc, const uint8_t *p, uint32_t n, bool to_server,
+			      bool *wait)
+{
+	*wait = false;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = n - i < BLD_SESSION_RESYNC_WINDOW ? n - i : BLD_SESSION_RESYNC_WINDOW;
+		enum bld_probe r = dsc->probe(p + i, w, to_server);
+		if (r == BLD_PROBE_MATCH)
+			return i;
+		if (r == BLD_PROBE_NEED_MORE && n - i < BLD_SESSION_RESYNC_WINDOW) {
+			*wait = true;
+			return i;
+		}
+	}
+	return n;
+}
+
+/*
+ * Parse whole PDUs from p; returns the bytes used (parsed or skipped).  A
+ * stream keeps the rest for the next segment; a datagram's rest is dropped.
+ */
+static uint32_t parse_bytes(struct bld_session *s, const struct bld_session_env *env, bool to_server,
+			    const uint8_t *p, uint32_t n, bool datagram)
+{
+	int dir = dir_of(to_server);
+	struct bld_parse_ctx pc = {
+		.dsc = s->dsc, .state = s->state, .ts_ns = env->ts_ns, .to_server = to_server,
+		.datagram = datagram, .op = env->op, .sink = env->sink,
+	};
+	uint32_t max_pdu = env->stream_cfg && env->stream_cfg->max_buffered ? env->stream_cfg->max_buffered
+									     : BLD_STREAM_DEFAULT_MAX_BUFFERED;
+	uint32_t off = 0;
+	while (off < n) {
+		if (s->resync[dir]) {
+			bool wait;
+			uint32_t k = resync_offset(s->dsc, p + off, n - off, to_server, &wait);
+			if (k) {
+				raise_event(env, BLD_EVENT_APP_RESYNC, to_server);
+				off += k;
+			}
+			if (wait && !datagram)
+				break;
+			if (off >= n)
+				break;
+			s->resync[dir] = false;
+		}
+		uint32_t left = n - off;
+		if (!datagram && s->needed[dir] > left)
+			break; /* the rest of a known-size PDU is still on its way */
+		struct bld_parse_result r = s->dsc->parse(&pc, p + off, left);
+		bool stuck = false;
+		switch (r.status) {
+		case BLD_PARSE_OK:
+			if (r.consumed == 0 || r.consumed > left) {
+				stuck = true;
+				break;
+			}
+			off += r.consumed;
+			s->needed[dir] = 0;
+			continue;
+		case BLD_PARSE_INCOMPLETE:
+			if (r.needed && r.needed <= left) {
+				stuck = true;
+				break;
+			}
+			if (datagram)
+				return n; /* the parser raised its truncation event */
+			if (r.needed > max_pdu) {
+				raise_event(env, BLD_EVENT_APP_PDU_TOO_LARGE, to_server);
+				s->needed[dir] = 0;
+				s->resync[dir] = true;
+				off++;
+				continue;
+			}
+			s->needed[dir] = r.needed;
+			return off;
+		case BLD_PARSE_ERROR:
+			off += r.consumed == 0 ? 1 : r.consumed < left ? r.consumed : left;
+			s->needed[dir] = 0;
+			s->resync[dir] = true;
+			continue;
+		}
+		if (stuck) {
+			raise_event(env, BLD_EVENT_APP_PARSER_STUCK, to_server);
+			off++;
+			s->needed[dir] = 0;
+			s->resync[dir] = true;
+		}
+	}
+	return off;
+}
+
+/* Add a call's stream counters to the engine's and raise the ones a SOC should see. */
+static void account_stream(const struct bld_session_env *env, const uint64_t *delta, bool to_server)
+{
+	static const enum bld_event as_event[BLD_STREAM_COUNTER_MAX] = {
+		[BLD_STREAM_OVERLAP_CONFLICT] = BLD_EVENT_STREAM_OVERLAP_CONFLICT,
+		[BLD_STREAM_DATA_AFTER_FIN] = BLD_EVENT_STREAM_DATA_AFTER_FIN,
+		[BLD_STREAM_OUT_OF_WINDOW] = BLD_EVENT_STREAM_OUT_OF_WINDOW,
+		[BLD_STREAM_CAPACITY] = BLD_EVENT_STREAM_CAPACITY,
+	};
+	for (int i = 0; i < BLD_STREAM_COUNTER_MAX; i++) {
+		if (!delta[i])
+			continue;
+		if (env->stream_counters)
+			env->stream_counters[i] += delta[i];
+		if (as_event[i])
+			raise_event(env, as_event[i], to_server);
+	}
+}
+
+/* Parse what one direction holds; across gaps, resynchronising after each. */
+static void drain(struct bld_session *s, const struct bld_session_env *env, bool to_server)
+{
+	if (!s->dsc || !s->dsc->parse)
+		return;
+	int dir = dir_of(to_server);
+	struct bld_stream *st = &s->stream[dir];
+	for (;;) {
+		uint32_t n;
+		const uint8_t *p = bld_stream_ready(st, &n);
+		if (n)
+			bld_stream_consume(st, parse_bytes(s, env, to_server, p, n, false));
+		if (!bld_stream_gap_ahead(st))
+			break;
+		uint64_t delta[BLD_STREAM_COUNTER_MAX] = { 0 };
+		bld_stream_skip_gap(st, delta);
+		account_stream(env, delta, to_server);
+		raise_event(env, BLD_EVENT_STREAM_GAP, to_server);
+		s->needed[dir] = 0;
+		s->resync[dir] = true;
+	}
+}
+
+int bld_session_set_dissector(struct bld_session *s, const struct bld_session_env *env,
+			      const struct bld_dissector *dsc)
+{
+	if (s->dsc)
+		return 0;
+	if (dsc->state_size) {
+		s->state = calloc(1, dsc->state_size);
+		if (!s->state)
+			return -ENOMEM;
+	}
+	s->dsc = dsc;
+	drain(s, env, true);
+	drain(s, env, false);
+	return 0;
+}
+
+void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, bool to_server, uint32_t seq,
+		     bool syn, bool fin, bool has_ack, uint32_t ack, const uint8_t *data, uint32_t len)
+{
+	int dir = dir_of(to_server);
+	uint64_t delta[BLD_STREAM_COUNTER_MAX] = { 0 };
+	bld_stream_segment(&s->stream[dir], env->stream_cfg, seq, syn, fin, data, len, delta);
+	if (has_ack)
+		bld_stream_ack(&s->stream[!dir], ack);
+	account_stream(env, delta, to_server);
+	drain(s, env, to_server);
+}
+
+void bld_session_datagram(struct bld_session *s, const struct bld_session_env *env, bool to_server,
+			  const uint8_t *data, uint32_t len)
+{
+	if (!s->dsc || !s->dsc->parse || len == 0)
+		return;
+	/* Each datagram stands alone: framing lost in one says nothing of the next. */
+	s->resync[dir_of(to_server)] = false;
+	parse_bytes(s, env, to_server, data, len, true);
+}
+
+void bld_session_finish(struct bld_session *s, const struct bld_session_env *env)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		bool to_server = dir == BLD_DIR_TO_SERVER;
+		uint64_t delta[BLD_STREAM_COUNTER_MAX] = { 0 };
+		bld_stream_flush(&s->stream[dir], delta);
+		account_stream(env, delta, to_server);
+		drain(s, env, to_server);
+		bld_stream_fini(&s->stream[dir]);
+	}
+	if (s->state && s->dsc->state_fini)
+		s->dsc->state_fini(s->state);
+	free(s->state);
+	free(s);
+}
+
+uint64_t bld_session_memory(const struct bld_session *s)
+{
+	uint64_t m = sizeof(*s) + (s->dsc ? s->dsc->state_size : 0);
+	for (int dir = 0; dir < 2; dir++) {
+		struct bld_stream_usage u;
+		bld_stream_usage(&s->stream[dir], &u);
+		m += u.allocated;
+	}
+	return m;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "txn.h"
+
+#include <string.h>
+
+static void remove_at(struct bld_txn_table *t, unsigned i)
+{
+	memmove(&t->t[i], &t->t[i + 1], (t->n - i - 1u) * sizeof(t->t[0]));
+	t->n--;
+}
+
+static int find(const struct bld_txn_table *t, uint64_t key)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->t[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+void bld_txn_request(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t info)
+{
+	int i = find(t, key);
+	if (i >= 0) {
+		remove_at(t, (unsigned)i);
+	} else if (t->n == BLD_TXN_MAX) {
+		remove_at(t, 0);
+		bld_event(pc, BLD_EVENT_APP_TXN_CAPACITY);
+	}
+	t->t[t->n++] = (struct bld_txn){ .key = key, .ts_ns = pc->ts_ns, .info = info };
+}
+
+bool bld_txn_response(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t *info)
+{
+	int i = find(t, key);
+	if (i < 0)
+		return false;
+	const struct bld_txn *x = &t->t[i];
+	if (info)
+		*info = x->info;
+	/* Packet time can step back across merged captures: no negative times. */
+	pc->op->response_time_ns = pc->ts_ns >= x->ts_ns ? pc->ts_ns - x->ts_ns : 0;
+	pc->op->has_response_time = true;
+	remove_at(t, (unsigned)i);
+	return true;
+}

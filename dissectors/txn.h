@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Request/response pairing for protocols that number their transactions
+ * (Modbus transaction id, DNP3 application sequence, S7 PDU reference, ENIP
+ * sender context, OPC UA request handle).  A dissector embeds one table in
+ * its per-flow state, records each request under its key and looks the key
+ * up when a response comes: the response's op gets the response time.
+ *
+ * Hard cap: BLD_TXN_MAX outstanding requests per table.  One more forgets the
+ * oldest and raises app.txn_capacity, so a flood of unanswered requests
+ * costs a fixed 400 bytes.
+ */
+#ifndef BLD_TXN_H
+#define BLD_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "op.h"
+
+#define BLD_TXN_MAX 16
+
+struct bld_txn {
+	uint64_t key;
+	uint64_t ts_ns;
+	uint64_t info;           /* whatever the dissector needs to read the response (its function, address) */
+};
+
+struct bld_txn_table {
+	struct bld_txn t[BLD_TXN_MAX];   /* oldest first */
+	uint8_t n;
+};
+
+/* A request under key (a repeat of an outstanding key replaces it: a retry). */
+void bld_txn_request(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t info);
+
+/*
+ * A response under key: true when its request was outstanding; the request
+ * is removed, *info (may be NULL) gets its info, and pc->op (begun already)
+ * gets the response time.
+ */
+bool bld_txn_response(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t *info);
+
+#endif /* BLD_TXN_H */

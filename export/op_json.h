@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Operations (--ops) and protocol events (--events) as JSON lines.
+ *
+ *   {"ts":"...","flow_id":7,"src_ip":"10.1.1.5","src_port":50123,"dst_ip":"10.1.1.20",
+ *    "dst_port":502,"proto":"modbus","dir":"request","modbus":{"transaction":1,...}}
+ *   {"ts":"...","flow_id":7,...,"proto":"modbus","event":"modbus.exception",
+ *    "description":"an exception response (function code with bit 7 set)"}
+ *
+ * src and dst are the PDU's sender and receiver.  The writer is our own, not
+ * jansson: one line per PDU is the hot path of --ops, and text fields carry
+ * whatever bytes a device sent, which must come out as valid JSON (invalid
+ * UTF-8 is escaped byte by byte as \u00XX).
+ */
+#ifndef BLD_OP_JSON_H
+#define BLD_OP_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "events.h"
+#include "op.h"
+
+/* Who sent a PDU or an event, to whom, on which flow. */
+struct bld_endpoints {
+	uint64_t flow_id;
+	char src[64], dst[64];   /* IP addresses, or MACs for L2 flows */
+	uint16_t src_port, dst_port;
+	bool has_ports;
+	bool l2;                 /* src and dst are MACs */
+};
+
+/* One line each.  Return 0 or -EIO. */
+int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bld_op *op);
+int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *proto, enum bld_event ev,
+			 uint64_t ts_ns);
+
+#endif /* BLD_OP_JSON_H */
