@@ -126,6 +126,14 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			return -1;
 		}
 	}
+	int on_stdout = 0;
+	const char *paths[] = { o->flows_path, o->ops_path, o->events_path };
+	for (int i = 0; i < 3; i++)
+		on_stdout += paths[i] && strcmp(paths[i], "-") == 0;
+	if (on_stdout > 1) {
+		fprintf(stderr, "bollard read: only one of --flows, --ops, --events can be - (stdout)\n");
+		return -1;
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "bollard read: no capture file given\n\n");
 		usage(stderr);

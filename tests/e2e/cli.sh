@@ -59,5 +59,31 @@ if (($? == 0)); then passed=$((passed + 1)); echo "ok   --flows - on stdout, sum
 expect "--flows to an unwritable path" 2 'flows /nonexistent/x.json' -- \
 	"$bollard" read --flows /nonexistent/x.json "$sample"
 
+expect "--ops to an unwritable path" 2 'ops /nonexistent/x.json' -- \
+	"$bollard" read --ops /nonexistent/x.json "$sample"
+expect "two outputs on stdout" 2 'only one of --flows, --ops, --events can be -' -- \
+	"$bollard" read --ops - --events - "$sample"
+
+# --ops and --events: valid JSON lines, counts agree with the summary, every event documented
+"$bollard" read --no-progress --ops "$tmp/ops" --events "$tmp/events" --json-summary "$sample" >"$tmp/summary"
+python3 - "$tmp/ops" "$tmp/events" "$tmp/summary" docs <<'PY'
+import json, os, sys
+ops = [json.loads(l) for l in open(sys.argv[1])]
+events = [json.loads(l) for l in open(sys.argv[2])]
+summary = json.load(open(sys.argv[3]))
+assert len(ops) == summary["ops"] > 0, (len(ops), summary["ops"])
+assert len(events) == sum(summary["protocol_events"].values()), (len(events), summary["protocol_events"])
+for o in ops:
+    for k in ("ts", "flow_id", "src_ip", "src_port", "dst_ip", "dst_port", "proto", "dir"):
+        assert k in o, (k, o)
+    assert o["dir"] in ("request", "response") and isinstance(o[o["proto"]], dict), o
+docs = ""
+for root, _, files in os.walk(sys.argv[4]):
+    docs += "".join(open(os.path.join(root, f)).read() for f in files if f.endswith(".md"))
+missing = sorted({e["event"] for e in events} - {w.strip("`") for w in docs.split() if w.startswith("`")})
+assert not missing, f"events not documented: {missing}"
+PY
+if (($? == 0)); then passed=$((passed + 1)); echo "ok   --ops/--events JSON lines agree with the summary, events documented"; else failed=$((failed + 1)); echo "FAIL --ops/--events JSON lines agree with the summary, events documented"; fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

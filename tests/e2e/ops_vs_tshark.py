@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+End-to-end oracle: Bollard's operations (`bollard read --ops`) agree with
+tshark's own dissectors, PDU by PDU and field by field.
+
+For each capture, Bollard writes one JSON line per PDU; tshark 4.0 writes PDML
+(`-T pdml`) for the frames its industrial dissectors decode.  One module per
+protocol in tests/e2e/oracle/ (see its README) turns both into comparable
+dicts.  PDUs are paired per direction of each conversation (sender and
+receiver address and port) and per frame time: both tools report a PDU at the
+frame that completes it, so PDUs of the same direction and the same
+microsecond pair up in order.
+
+A field is compared where both dicts have it (not None).  A difference is a
+disagreement unless the module's KNOWN_DIFFERENCES names the field (with the
+reason, which docs/protocols/<proto>.md explains).  PDUs only one tool
+decoded are counted per protocol and listed; a module leaves out of the
+comparison what one tool does not decode by design (bollard_pdu or
+tshark_pdus returning None / nothing for it, with a comment saying why).
+
+Usage: tests/e2e/ops_vs_tshark.py [--bollard PATH] [--jobs N] [--proto P]
+                                   [--list-only-failures] [--examples N]
+                                   [CAPTURE|DIR ...]
+Without arguments: tests/fixtures, samples and ../shared/pcaps (skipped, and
+said so, when missing).  Ends with "N passed, M failed" counting
+(capture, protocol) pairs.  Exit 1 when anything failed.
+"""
+
+import argparse
+import concurrent.futures
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'e2e'))
+CAPTURE_EXT = ('.pcap', '.pcapng', '.cap')
+TOOL_TIMEOUT_S = 900
+PROTOCOLS = ['modbus', 'dnp3', 'iec104', 's7comm', 'enip', 'opcua']
+
+
+def load_modules(only):
+    mods = []
+    for name in PROTOCOLS:
+        if only and name not in only:
+            continue
+        try:
+            mods.append(importlib.import_module('oracle.' + name))
+        except ModuleNotFoundError:
+            print(f'note: no oracle module for {name} yet (tests/e2e/oracle/{name}.py)')
+    return mods
+
+
+def captures(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _, files in os.walk(p):
+                out += [os.path.join(root, f) for f in files if f.endswith(CAPTURE_EXT)]
+        elif os.path.isfile(p):
+            out.append(p)
+    return sorted(out)
+
+
+def ts_us_iso(s):
+    """2024-05-14T06:00:00.100000Z -> integer microseconds since the epoch."""
+    import calendar
+    day, frac = s.rstrip('Z').split('.')
+    t = calendar.timegm(tuple(int(x) for x in day.replace('T', '-').replace(':', '-').split('-')) + (0, 0, 0))
+    return t * 1000000 + int(frac)
+
+
+def ts_us_epoch(s):
+    sec, _, frac = s.partition('.')
+    return int(sec) * 1000000 + int((frac + '000000')[:6])
+
+
+def bollard_ops(bollard, path, mods):
+    names = {m.PROTO for m in mods} | {p for m in mods for p in getattr(m, 'ALSO_PROTOS', ())}
+    with tempfile.NamedTemporaryFile(suffix='.jsonl') as tmp:
+        r = subprocess.run([bollard, 'read', '--no-progress', '--ops', tmp.name, path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TOOL_TIMEOUT_S)
+        if r.returncode not in (0, 1):
+            raise RuntimeError(f'bollard exit {r.returncode}: {r.stderr.decode(errors="replace")[:300]}')
+        ops = defaultdict(list)
+        with open(tmp.name) as f:
+            for line in f:
+                op = json.loads(line)
+                if op['proto'] in names:
+                    ops[op['proto']].append(op)
+        return ops
+
+
+def endpoint(pkt):
+    """(src, sport, dst, dport) of a PDML packet, or None."""
+    src = dst = sport = dport = None
+    for proto in pkt.findall('proto'):
+        n = proto.get('name')
+        if n in ('ip', 'ipv6') and src is None:
+            pre = 'ip' if n == 'ip' else 'ipv6'
+            for f in proto.iter('field'):
+                if f.get('name') == pre + '.src':
+                    src = f.get('show')
+                elif f.get('name') == pre + '.dst':
+                    dst = f.get('show')
+        elif n in ('tcp', 'udp') and sport is None:
+            for f in proto.iter('field'):
+                if f.get('name') == n + '.srcport':
+                    sport = int(f.get('show'))
+                elif f.get('name') == n + '.dstport':
+                    dport = int(f.get('show'))
+    if src is None or sport is None:
+        return None
+    return (src, sport, dst, dport)
+
+
+def is_retransmission(pkt):
+    for f in pkt.iter('field'):
+        if f.get('name') in ('tcp.analysis.retransmission', 'tcp.analysis.spurious_retransmission'):
+            return True
+    return False
+
+
+def tshark_pdus(path, mods):
+    """{proto: [(key, ts_us, frame, dict)]} from one PDML run for every module."""
+    flt = ' or '.join(f'({m.DISPLAY_FILTER})' for m in mods)
+    cmd = ['tshark', '-n', '-r', path, '-Y', flt, '-T', 'pdml', '-o', 'tcp.desegment_tcp_streams:TRUE']
+    for m in mods:
+        cmd += getattr(m, 'TSHARK_PREFS', [])
+    owner = {}
+    for m in mods:
+        for p in m.TSHARK_PROTOS:
+            owner[p] = m
+    out = defaultdict(list)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        for _, elem in ET.iterparse(proc.stdout, events=('end',)):
+            if elem.tag != 'packet':
+                continue
+            key = endpoint(elem)
+            if key is not None and not is_retransmission(elem):
+                frame = ts = None
+                for f in elem.iter('field'):
+                    if f.get('name') == 'num' and frame is None:
+                        frame = int(f.get('show'))
+                    elif f.get('name') == 'frame.time_epoch':
+                        ts = ts_us_epoch(f.get('show'))
+                        break
+                by_mod = defaultdict(list)
+                for proto in elem.findall('proto'):
+                    m = owner.get(proto.get('name'))
+                    if m is not None:
+                        by_mod[m].append(proto)
+                for m, protos in by_mod.items():
+                    for d in m.tshark_pdus(protos):
+                        out[m.PROTO].append((key, ts, frame, d))
+            elem.clear()
+    finally:
+        proc.stdout.close()
+        proc.wait(timeout=TOOL_TIMEOUT_S)
+    return out
+
+
+def norm(v):
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if isinstance(v, dict):
+        return {k: norm(x) for k, x in v.items() if x is not None}
+    return v
+
+
+def compare_one(path, bollard, mods):
+    """{proto: result dict} for one capture."""
+    ops = bollard_ops(bollard, path, mods)
+    ts_side = tshark_pdus(path, mods)
+    results = {}
+    for m in mods:
+        b_list, t_list = [], ts_side.get(m.PROTO, [])
+        for op in ops.get(m.PROTO, []) + [o for p in getattr(m, 'ALSO_PROTOS', ()) for o in ops.get(p, [])]:
+            d = m.bollard_pdu(op)
+            if d is None:
+                continue
+            key = (op.get('src_ip'), op.get('src_port'), op.get('dst_ip'), op.get('dst_port'))
+            b_list.append((key, ts_us_iso(op['ts']), d))
+        if not b_list and not t_list:
+            continue
+        groups = defaultdict(lambda: ([], []))
+        for key, ts, d in b_list:
+            groups[(key, ts)][0].append(d)
+        for key, ts, frame, d in t_list:
+            groups[(key, ts)][1].append((frame, d))
+        res = {'pdus': 0, 'fields': 0, 'only_bollard': 0, 'only_tshark': 0,
+               'disagree': defaultdict(list), 'waived': defaultdict(int), 'unmatched': []}
+        known = getattr(m, 'KNOWN_DIFFERENCES', {})
+        for (key, ts), (bs, tss) in sorted(groups.items(), key=lambda kv: kv[0][1]):
+            for i in range(max(len(bs), len(tss))):
+                if i >= len(tss):
+                    res['only_bollard'] += 1
+                    res['unmatched'].append(('bollard', key, ts, None, bs[i]))
+                    continue
+                if i >= len(bs):
+                    res['only_tshark'] += 1
+                    res['unmatched'].append(('tshark', key, ts, tss[i][0], tss[i][1]))
+                    continue
+                bd, (frame, td) = norm(bs[i]), (tss[i][0], norm(tss[i][1]))
+                res['pdus'] += 1
+                for field in sorted(set(bd) & set(td)):
+                    res['fields'] += 1
+                    if bd[field] != td[field]:
+                        if field in known:
+                            res['waived'][field] += 1
+                        else:
+                            res['disagree'][field].append((frame, bd[field], td[field]))
+        results[m.PROTO] = res
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--bollard', default=os.path.join(REPO, 'build', 'dataplane', 'bollard'))
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
+    ap.add_argument('--proto', action='append', help='only this protocol (repeatable)')
+    ap.add_argument('--list-only-failures', action='store_true')
+    ap.add_argument('--examples', type=int, default=3, help='examples shown per disagreeing field')
+    ap.add_argument('paths', nargs='*')
+    a = ap.parse_args()
+    if not os.access(a.bollard, os.X_OK):
+        print(f'bollard not built: {a.bollard}', file=sys.stderr)
+        return 2
+    paths = a.paths
+    if not paths:
+        paths = [os.path.join(REPO, 'tests', 'fixtures'), os.path.join(REPO, 'samples')]
+        shared = os.path.join(REPO, '..', 'shared', 'pcaps')
+        if os.path.isdir(shared):
+            paths.append(shared)
+        else:
+            print(f'SKIPPED: {shared} is not here; the public captures are not compared')
+    mods = load_modules(a.proto)
+    files = captures(paths)
+    passed = failed = 0
+    totals = defaultdict(lambda: defaultdict(int))
+    by_field = defaultdict(lambda: defaultdict(int))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        futs = {ex.submit(compare_one, f, a.bollard, mods): f for f in files}
+        for fut in concurrent.futures.as_completed(futs):
+            path = os.path.relpath(futs[fut], REPO)
+            try:
+                results = fut.result()
+            except Exception as e:  # a tool failed: that is a failure of this capture
+                failed += 1
+                print(f'FAIL {path}: {e}')
+                continue
+            for proto, r in sorted(results.items()):
+                t = totals[proto]
+                for k in ('pdus', 'fields', 'only_bollard', 'only_tshark'):
+                    t[k] += r[k]
+                t['waived'] += sum(r['waived'].values())
+                n_dis = sum(len(v) for v in r['disagree'].values())
+                t['disagree'] += n_dis
+                for field, v in r['disagree'].items():
+                    by_field[proto][field] += len(v)
+                unmatched = r['only_bollard'] + r['only_tshark']
+                ok = n_dis == 0 and unmatched == 0
+                passed += ok
+                failed += not ok
+                if ok and a.list_only_failures:
+                    continue
+                print(f'{"ok  " if ok else "FAIL"} {path} [{proto}]: {r["pdus"]} PDUs paired, {r["fields"]} fields '
+                      f'compared, {n_dis} disagree, {sum(r["waived"].values())} known differences, '
+                      f'only in bollard {r["only_bollard"]}, only in tshark {r["only_tshark"]}')
+                for field, v in sorted(r['disagree'].items()):
+                    for frame, bv, tv in v[:a.examples]:
+                        print(f'       {field}: frame {frame}: bollard {json.dumps(bv)[:200]} tshark {json.dumps(tv)[:200]}')
+                    if len(v) > a.examples:
+                        print(f'       {field}: ... {len(v) - a.examples} more')
+                for side, key, ts, frame, d in r['unmatched'][:a.examples]:
+                    print(f'       only in {side}: {key} ts {ts} frame {frame}: {json.dumps(d)[:200]}')
+    print('\nper protocol: PDUs paired / fields compared / disagreements / known / only bollard / only tshark')
+    for proto, t in sorted(totals.items()):
+        print(f'  {proto:8} {t["pdus"]:8} {t["fields"]:10} {t["disagree"]:8} {t["waived"]:8} '
+              f'{t["only_bollard"]:8} {t["only_tshark"]:8}')
+        for field, n in sorted(by_field[proto].items(), key=lambda kv: -kv[1]):
+            print(f'           disagreement in {field}: {n}')
+    print(f'{passed} passed, {failed} failed')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
