@@ -300,11 +300,12 @@ static void app_layer(struct bld_engine *e, struct bld_flow *f, const struct bld
 		if (!s)
 			return; /* out of memory: the flow goes undissected, the packet is still counted */
 		e->stats.sessions++;
-		uint8_t syn_bit = from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
-		if (tcp && (f->tcp_fin_from & syn_bit) && !(d->tcp_flags & BLD_TCP_SYN))
-			/* The handshake was seen: the stream starts here, not mid-stream. */
-			bld_session_tcp(s, &env, to_server, d->tcp_seq - 1, true, false, false, 0, NULL, 0);
 	}
+	uint8_t syn_bit = from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
+	if (tcp && !bld_session_tcp_started(s, to_server) && (f->tcp_fin_from & syn_bit) &&
+	    !(d->tcp_flags & BLD_TCP_SYN))
+		/* This side's SYN went by before the session began: its stream starts here, not mid-stream. */
+		bld_session_tcp(s, &env, to_server, d->tcp_seq - 1, true, false, false, 0, NULL, 0);
 	if (dsc && !bld_session_dissector(s) && bld_session_set_dissector(s, &env, dsc) != 0) {
 		session_end(e, f, ts);
 		return;

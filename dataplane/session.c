@@ -13,6 +13,7 @@ struct bld_session {
 	void *state;                     /* dsc->state_size bytes */
 	uint32_t needed[2];              /* a PDU of this size is pending: wait until it is all here */
 	bool resync[2];                  /* framing lost: look for the next PDU boundary */
+	bool started[2];                 /* a TCP segment has been seen in this direction */
 };
 
 struct bld_session *bld_session_create(void)
@@ -196,11 +197,17 @@ void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, b
 {
 	int dir = dir_of(to_server);
 	uint64_t delta[BLD_STREAM_COUNTER_MAX] = { 0 };
+	s->started[dir] = true;
 	bld_stream_segment(&s->stream[dir], env->stream_cfg, seq, syn, fin, data, len, delta);
 	if (has_ack)
 		bld_stream_ack(&s->stream[!dir], ack);
 	account_stream(env, delta, to_server);
 	drain(s, env, to_server);
+}
+
+bool bld_session_tcp_started(const struct bld_session *s, bool to_server)
+{
+	return s->started[dir_of(to_server)];
 }
 
 void bld_session_datagram(struct bld_session *s, const struct bld_session_env *env, bool to_server,

@@ -53,6 +53,9 @@ const struct bld_dissector *bld_session_dissector(const struct bld_session *s);
 void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, bool to_server, uint32_t seq,
 		     bool syn, bool fin, bool has_ack, uint32_t ack, const uint8_t *data, uint32_t len);
 
+/* Whether direction to_server has been handed a TCP segment yet (its stream has begun). */
+bool bld_session_tcp_started(const struct bld_session *s, bool to_server);
+
 /* One datagram (UDP payload, or an L2 frame's payload). */
 void bld_session_datagram(struct bld_session *s, const struct bld_session_env *env, bool to_server,
 			  const uint8_t *data, uint32_t len);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const bld_op_dir_names[2] = { "request", "response" };
@@ -60,6 +61,43 @@ void bld_op_bool(struct bld_op *op, const char *name, bool v)
 	struct bld_op_field *f = add(op, name, BLD_OPF_BOOL);
 	if (f)
 		f->v.b = v;
+}
+
+void bld_op_real(struct bld_op *op, const char *name, double v)
+{
+	struct bld_op_field *f = add(op, name, BLD_OPF_REAL);
+	if (f) {
+		f->v.d = v;
+		f->len = 8;
+	}
+}
+
+void bld_op_real32(struct bld_op *op, const char *name, float v)
+{
+	struct bld_op_field *f = add(op, name, BLD_OPF_REAL);
+	if (f) {
+		f->v.d = v;
+		f->len = 4;
+	}
+}
+
+void bld_op_real_text(const struct bld_op_field *f, char *buf, size_t len)
+{
+	double v = f->v.d;
+	if (v != v) {
+		snprintf(buf, len, "nan");
+		return;
+	}
+	if (v - v != 0) {
+		snprintf(buf, len, v > 0 ? "inf" : "-inf");
+		return;
+	}
+	for (int digits = f->len == 4 ? 6 : 15; digits <= 17; digits++) {
+		snprintf(buf, len, "%.*g", digits, v);
+		double back = strtod(buf, NULL);
+		if (f->len == 4 ? (float)back == (float)v : back == v)
+			return;
+	}
 }
 
 static void add_bytes(struct bld_op *op, const char *name, enum bld_op_type type, const void *p, uint32_t len)
@@ -216,6 +254,12 @@ size_t bld_op_format(const struct bld_op *op, char *buf, size_t len)
 		case BLD_OPF_BOOL:
 			put(&o, "%s", f->v.b ? "true" : "false");
 			break;
+		case BLD_OPF_REAL: {
+			char num[40];
+			bld_op_real_text(f, num, sizeof(num));
+			put(&o, "%s", num);
+			break;
+		}
 		case BLD_OPF_TEXT:
 			put(&o, "\"");
 			for (uint32_t k = 0; k < f->len; k++)

@@ -46,6 +46,7 @@ enum bld_op_type {
 	BLD_OPF_UINT,
 	BLD_OPF_INT,
 	BLD_OPF_BOOL,
+	BLD_OPF_REAL,            /* measured values, set points: IEEE 754 floats as sent */
 	BLD_OPF_TEXT,            /* bytes as sent (JSON output escapes them) */
 	BLD_OPF_HEX,             /* bytes shown as hex */
 	BLD_OPF_LIST,            /* elements follow, unnamed, up to the matching END */
@@ -56,11 +57,13 @@ enum bld_op_type {
 struct bld_op_field {
 	const char *name;        /* NULL for list elements and END */
 	uint8_t type;            /* enum bld_op_type */
-	uint32_t len;            /* TEXT, HEX: bytes at op->text + v.off; LIST, OBJECT: fields inside */
+	uint32_t len;            /* TEXT, HEX: bytes at op->text + v.off; LIST, OBJECT: fields inside;
+				  * REAL: 4 for a single-precision source, else 8 */
 	union {
 		uint64_t u;
 		int64_t i;
 		bool b;
+		double d;
 		uint32_t off;
 	} v;
 };
@@ -105,6 +108,12 @@ struct bld_op *bld_op_begin(struct bld_parse_ctx *pc, enum bld_op_dir dir);
 void bld_op_uint(struct bld_op *op, const char *name, uint64_t v);
 void bld_op_int(struct bld_op *op, const char *name, int64_t v);
 void bld_op_bool(struct bld_op *op, const char *name, bool v);
+void bld_op_real(struct bld_op *op, const char *name, double v);
+/* A single-precision value (IEC 104 short floats, OPC UA Float): shown with the digits a float has. */
+void bld_op_real32(struct bld_op *op, const char *name, float v);
+
+/* The shortest decimal that reads back as v (len 4: as the float v came from); "nan", "inf", "-inf" otherwise. */
+void bld_op_real_text(const struct bld_op_field *f, char *buf, size_t len);
 void bld_op_text(struct bld_op *op, const char *name, const void *s, uint32_t len);
 void bld_op_cstr(struct bld_op *op, const char *name, const char *s);
 void bld_op_hex(struct bld_op *op, const char *name, const void *p, uint32_t len);

@@ -67,6 +67,14 @@ static void put_string(FILE *out, const void *s, uint32_t n)
 	fputc('"', out);
 }
 
+/* JSON has no NaN or infinity: those are null. */
+static void put_real(FILE *out, const struct bld_op_field *f)
+{
+	char buf[40];
+	bld_op_real_text(f, buf, sizeof(buf));
+	fputs(buf[0] == 'n' || buf[0] == 'i' || buf[1] == 'i' ? "null" : buf, out);
+}
+
 static void put_envelope(FILE *out, const struct bld_endpoints *ep, uint64_t ts_ns, const char *proto)
 {
 	char ts[40];
@@ -122,6 +130,9 @@ int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bl
 			break;
 		case BLD_OPF_BOOL:
 			fputs(f->v.b ? "true" : "false", out);
+			break;
+		case BLD_OPF_REAL:
+			put_real(out, f);
 			break;
 		case BLD_OPF_TEXT:
 			put_string(out, t, f->len);

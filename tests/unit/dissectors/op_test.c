@@ -68,6 +68,20 @@ static void test_fields_and_nesting(void)
 	CU_ASSERT_EQUAL(ev_count[BLD_EVENT_APP_OP_CAPACITY], 0);
 }
 
+static void test_reals(void)
+{
+	struct bld_parse_ctx pc = ctx(0);
+	struct bld_op *o = bld_op_begin(&pc, BLD_OP_REQUEST);
+	bld_op_real32(o, "setpoint", 0.16875f); /* not exact in binary: shown as the float it is */
+	bld_op_real(o, "exact", 0.1);
+	bld_op_real(o, "big", 1e10);
+	bld_op_real32(o, "nan", 0.0f / 0.0f);
+	bld_op_emit(&pc);
+	CU_ASSERT_STRING_EQUAL(line, "request setpoint=0.16875 exact=0.1 big=10000000000 nan=nan");
+	CU_ASSERT_EQUAL(bld_op_get(&op, "setpoint")->type, BLD_OPF_REAL);
+	CU_ASSERT_DOUBLE_EQUAL(bld_op_get(&op, "setpoint")->v.d, 0.16875, 1e-7);
+}
+
 static void test_emit_closes_open_containers(void)
 {
 	struct bld_parse_ctx pc = ctx(0);
@@ -193,6 +207,7 @@ int main(void)
 {
 	static const struct bld_test_case tests[] = {
 		{ "fields and nesting", test_fields_and_nesting },
+		{ "real numbers", test_reals },
 		{ "emit closes open containers", test_emit_closes_open_containers },
 		{ "field cap: overflow, event, well nested", test_field_cap },
 		{ "text cap and depth cap", test_text_cap_and_depth_cap },
