@@ -188,13 +188,46 @@ static void on_end(void *ctx, struct bld_engine *e, const struct bld_flow *f, en
 	n_recs++;
 }
 
+/* Operations and events, as the engine reports them. */
+static char op_lines[16][512];
+static bool op_to_server[16];
+static uint64_t op_flow[16];
+static unsigned n_op_lines, ev_seen[BLD_EVENT_MAX];
+
+static void on_op(void *ctx, struct bld_engine *e, const struct bld_flow *f, const struct bld_op *op)
+{
+	(void)ctx, (void)e;
+	if (n_op_lines < 16) {
+		char rt[32] = "";
+		if (op->has_response_time)
+			snprintf(rt, sizeof(rt), " rt_us=%llu", (unsigned long long)(op->response_time_ns / 1000));
+		char body[480];
+		bld_op_format(op, body, sizeof(body));
+		snprintf(op_lines[n_op_lines], sizeof(op_lines[0]), "%s %s%s", op->proto, body, rt);
+		op_to_server[n_op_lines] = op->to_server;
+		op_flow[n_op_lines] = f->id;
+	}
+	n_op_lines++;
+}
+
+static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, enum bld_event ev, uint64_t ts,
+		     bool to_server)
+{
+	(void)ctx, (void)e, (void)f, (void)ts, (void)to_server;
+	ev_seen[ev]++;
+}
+
 static struct bld_engine *engine_with(uint32_t max_flows, bool own_classifier)
 {
+	n_op_lines = 0;
+	memset(ev_seen, 0, sizeof(ev_seen));
 	struct bld_engine_config cfg;
 	bld_engine_config_default(&cfg);
 	if (max_flows)
 		cfg.flow.max_flows = max_flows;
 	cfg.on_flow_end = on_end;
+	cfg.on_op = on_op;
+	cfg.on_event = on_event;
 	cfg.ctx = &n_recs;
 	cfg.classifier = own_classifier ? NULL : shared_classifier;
 	n_recs = 0;
@@ -891,6 +924,66 @@ static void test_destroy_open(void)
 	CU_ASSERT_EQUAL(n_recs, before);
 }
 
+/* Modbus requests (the second split over two segments) and their responses, parsed through reassembly. */
+static void test_operations(void)
+{
+	static const uint8_t REQ2[] = { 0x00, 0xd2, 0x00, 0x00, 0x00, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x02 };
+	static const uint8_t RSP2[] = { 0x00, 0xd2, 0x00, 0x00, 0x00, 0x07, 0x01, 0x04, 0x04, 0x00, 0x01, 0x00, 0x02 };
+	reset_pkts();
+	handshake(0, CLIENT, SERVER, NULL);
+	tcp(10000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, MB_REQ, sizeof(MB_REQ), NULL);
+	tcp(12500000, SERVER, CLIENT, BLD_TCP_ACK | BLD_TCP_PSH, 5001, 1013, MB_RSP, sizeof(MB_RSP), NULL);
+	tcp(12600000, SERVER, CLIENT, BLD_TCP_ACK | BLD_TCP_PSH, 5001, 1013, MB_RSP, sizeof(MB_RSP), NULL); /* again */
+	tcp(20000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1013, 5012, REQ2, 5, NULL);
+	tcp(21000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1018, 5012, REQ2 + 5, sizeof(REQ2) - 5, NULL);
+	tcp(22000000, SERVER, CLIENT, BLD_TCP_ACK | BLD_TCP_PSH, 5012, 1025, RSP2, sizeof(RSP2), NULL);
+	struct bld_engine *e = engine();
+	run(e, 4);
+	finish(e);
+	for (unsigned i = 0; i < n_op_lines && i < 16; i++)
+		fprintf(stderr, "\n    op %u: %s", i, op_lines[i]);
+	CU_ASSERT_EQUAL_FATAL(n_op_lines, 4);
+	CU_ASSERT_TRUE(strncmp(op_lines[0], "modbus request transaction=209 unit=1 function=3 ", 49) == 0);
+	CU_ASSERT_TRUE(strncmp(op_lines[1], "modbus response transaction=209 unit=1 function=3 ", 50) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(op_lines[1], " rt_us=2500"));
+	CU_ASSERT_TRUE(strncmp(op_lines[2], "modbus request transaction=210 unit=1 function=4 ", 49) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(op_lines[3], " rt_us=1000")); /* from the segment that completed the request */
+	CU_ASSERT_TRUE(op_to_server[0]);
+	CU_ASSERT_FALSE(op_to_server[1]);
+	CU_ASSERT_EQUAL(op_flow[0], op_flow[3]);
+	struct bld_engine_stats st;
+	bld_engine_stats(e, &st);
+	CU_ASSERT_EQUAL(st.ops, 4);
+	CU_ASSERT_EQUAL(st.sessions, 1);
+	CU_ASSERT_EQUAL(st.stream[BLD_STREAM_RETRANSMISSION], 1);
+	CU_ASSERT_EQUAL(st.stream[BLD_STREAM_MIDSTREAM], 0); /* the handshake was seen */
+	bld_engine_destroy(e);
+}
+
+/* Industrial protocols off their port, other bytes on theirs; other traffic costs no session. */
+static void test_port_events_and_no_session_for_others(void)
+{
+	static const uint8_t HTTP[] = "GET / HTTP/1.1\r\nHost: plc\r\n\r\n";
+	const struct ep off_port = { 2, 5020 }, http = { 2, 80 }, c2 = { 1, 40001 }, c3 = { 1, 40002 };
+	reset_pkts();
+	handshake(0, CLIENT, off_port, NULL);
+	tcp(3000000, CLIENT, off_port, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, MB_REQ, sizeof(MB_REQ), NULL);
+	handshake(0, c2, SERVER, NULL);
+	tcp(3000000, c2, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, JUNK, sizeof(JUNK), NULL);
+	handshake(0, c3, http, NULL);
+	tcp(3000000, c3, http, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, HTTP, sizeof(HTTP) - 1, NULL);
+	struct bld_engine *e = engine();
+	run(e, 32);
+	struct bld_engine_stats st;
+	bld_engine_stats(e, &st);
+	CU_ASSERT_EQUAL(st.sessions, 1); /* only the Modbus flow: the probes ruled the others out at once */
+	finish(e);
+	CU_ASSERT_EQUAL(ev_seen[BLD_EVENT_APP_UNEXPECTED_PORT], 1);
+	CU_ASSERT_EQUAL(ev_seen[BLD_EVENT_APP_OTHER_ON_PORT], 1);
+	CU_ASSERT_EQUAL(n_op_lines, 1);
+	bld_engine_destroy(e);
+}
+
 int main(void)
 {
 	shared_classifier = bld_classifier_create();
@@ -916,6 +1009,8 @@ int main(void)
 		{ "engine statistics", test_stats },
 		{ "burst-size independence", test_burst_independence },
 		{ "destroy with open flows", test_destroy_open },
+		{ "operations through reassembly, paired", test_operations },
+		{ "port events; no session for other protocols", test_port_events_and_no_session_for_others },
 	};
 	int rc = bld_test_run("dataplane/engine", tests, BLD_TEST_COUNT(tests));
 	bld_classifier_destroy(shared_classifier);
