@@ -62,6 +62,13 @@
 #define MBAP_MAX_LENGTH 254
 #define MBAP_TOLERATED_LENGTH 260
 
+/*
+ * A request unanswered this long (packet time) will not be answered: masters
+ * time out within seconds, and a gateway polling a unit that is off must not
+ * fill the table.
+ */
+#define MODBUS_TXN_TIMEOUT_NS (10ull * 1000000000ull)
+
 struct modbus_state {
 	struct bld_txn_table txn;   /* outstanding requests, key transaction | unit << 16 */
 };
@@ -835,6 +842,7 @@ static struct bld_parse_result modbus_parse(struct bld_parse_ctx *pc, const uint
 			bld_op_cstr(m.op, "function_name", name);
 		struct req_info ri = { .fc = fc };
 		parse_request(&m, fc, &ri);
+		st->txn.timeout_ns = MODBUS_TXN_TIMEOUT_NS;
 		bld_txn_request(pc, &st->txn, key, info_pack(&ri));
 		bld_op_emit(pc);
 		return bld_parse_ok(total);

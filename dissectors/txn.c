@@ -17,8 +17,22 @@ static int find(const struct bld_txn_table *t, uint64_t key)
 	return -1;
 }
 
+/* Forget requests older than the timeout (oldest first, so they lead the table). */
+static void expire(struct bld_txn_table *t, uint64_t now)
+{
+	uint64_t timeout = t->timeout_ns ? t->timeout_ns : BLD_TXN_TIMEOUT_NS;
+	unsigned k = 0;
+	while (k < t->n && now > t->t[k].ts_ns && now - t->t[k].ts_ns > timeout)
+		k++;
+	if (k) {
+		memmove(&t->t[0], &t->t[k], (t->n - k) * sizeof(t->t[0]));
+		t->n = (uint8_t)(t->n - k);
+	}
+}
+
 void bld_txn_request(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t info)
 {
+	expire(t, pc->ts_ns);
 	int i = find(t, key);
 	if (i >= 0) {
 		remove_at(t, (unsigned)i);

@@ -6,9 +6,12 @@
  * its per-flow state, records each request under its key and looks the key
  * up when a response comes: the response's op gets the response time.
  *
- * Hard cap: BLD_TXN_MAX outstanding requests per table.  One more forgets the
- * oldest and raises app.txn_capacity, so a flood of unanswered requests
- * costs a fixed 400 bytes.
+ * Hard cap: BLD_TXN_MAX outstanding requests per table (S7comm-plus HMIs
+ * pipeline 20 and more).  One more forgets the oldest and raises
+ * app.txn_capacity, so a flood of unanswered requests costs a fixed 800
+ * bytes.  Requests unanswered for the table's timeout of packet time are
+ * forgotten quietly first: a gateway polling a unit that is switched off is
+ * normal, not a flood.
  */
 #ifndef BLD_TXN_H
 #define BLD_TXN_H
@@ -18,7 +21,9 @@
 
 #include "op.h"
 
-#define BLD_TXN_MAX 16
+#define BLD_TXN_MAX 32
+/* Longer than any protocol's response timeout; an OPC UA server may hold a Publish request for a keep-alive period. */
+#define BLD_TXN_TIMEOUT_NS (120ull * 1000000000ull)
 
 struct bld_txn {
 	uint64_t key;
@@ -28,6 +33,7 @@ struct bld_txn {
 
 struct bld_txn_table {
 	struct bld_txn t[BLD_TXN_MAX];   /* oldest first */
+	uint64_t timeout_ns;             /* 0: BLD_TXN_TIMEOUT_NS; a dissector may set its protocol's */
 	uint8_t n;
 };
 

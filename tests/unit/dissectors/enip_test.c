@@ -9,6 +9,7 @@
  */
 #include "dsc_test.h"
 #include "registry.h"
+#include "txn.h"
 
 /* ---- fixtures ---- */
 
@@ -866,7 +867,7 @@ static void test_pairing(void)
 	r = run_new();
 	uint32_t len;
 	uint8_t *b = bld_test_hex(GET_ATTR_SINGLE_REQ, &len);
-	for (int i = 0; i < 17; i++) {
+	for (int i = 0; i < BLD_TXN_MAX + 1; i++) {
 		b[12] = (uint8_t)i; /* sender context */
 		dsc_parse(r, true, false, b, len);
 	}

@@ -12,6 +12,7 @@
  */
 #include "dsc_test.h"
 #include "registry.h"
+#include "txn.h"
 
 #define C2S true   /* client (controlling station) -> server (controlled station, port 2404) */
 #define S2C false
@@ -779,8 +780,8 @@ static void test_term_waits_bounded(void)
 	feed1(r, S2C, "68 0e 2a00 2800 2d 01 0a 00 0100 000700 01");
 	CU_ASSERT_EQUAL(r->response_time[41], UINT64_MAX);
 	CU_ASSERT_EQUAL(r->n_events, 0);
-	/* Seventeen unanswered acts: the transaction table forgets the oldest with its event. */
-	for (unsigned i = 0; i < 17; i++) {
+	/* BLD_TXN_MAX + 1 unanswered acts: the transaction table forgets the oldest with its event. */
+	for (unsigned i = 0; i < BLD_TXN_MAX + 1; i++) {
 		snprintf(hex, sizeof(hex), "68 0e %02x%02x 0000 2d 01 06 00 0200 %02x0700 01", (2 * (20 + i)) & 0xff,
 			 (2 * (20 + i)) >> 8, i);
 		feed1(r, C2S, hex);

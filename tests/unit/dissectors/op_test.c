@@ -189,6 +189,31 @@ static void test_txn_cap_and_retry(void)
 	CU_ASSERT_EQUAL(info, 99);
 }
 
+static void test_txn_timeout(void)
+{
+	struct bld_txn_table t = { 0 };
+	struct bld_parse_ctx pc = ctx(1000);
+	bld_txn_request(&pc, &t, 1, 0);
+	pc.ts_ns = 1000 + BLD_TXN_TIMEOUT_NS;
+	bld_txn_request(&pc, &t, 2, 0); /* exactly the timeout: 1 is still remembered */
+	CU_ASSERT_EQUAL(t.n, 2);
+	pc.ts_ns = 1001 + BLD_TXN_TIMEOUT_NS;
+	bld_txn_request(&pc, &t, 3, 0); /* 1 is past it: forgotten quietly */
+	CU_ASSERT_EQUAL(t.n, 2);
+	CU_ASSERT_EQUAL(ev_count[BLD_EVENT_APP_TXN_CAPACITY], 0);
+	bld_op_begin(&pc, BLD_OP_RESPONSE);
+	CU_ASSERT_FALSE(bld_txn_response(&pc, &t, 1, NULL));
+	CU_ASSERT_TRUE(bld_txn_response(&pc, &t, 2, NULL));
+	/* A gateway polling a dead unit for hours, with the protocol's own timeout: the table never fills. */
+	t.timeout_ns = 10000000000ull;
+	for (uint64_t i = 0; i < 10000; i++) {
+		pc.ts_ns += 1000000000ull;
+		bld_txn_request(&pc, &t, 100 + i, 0);
+	}
+	CU_ASSERT_EQUAL(ev_count[BLD_EVENT_APP_TXN_CAPACITY], 0);
+	CU_ASSERT_TRUE(t.n <= BLD_TXN_MAX);
+}
+
 static void test_event_table(void)
 {
 	for (int i = 0; i < BLD_EVENT_MAX; i++) {
@@ -213,6 +238,7 @@ int main(void)
 		{ "text cap and depth cap", test_text_cap_and_depth_cap },
 		{ "request/response pairing and response time", test_txn_pairing },
 		{ "outstanding request cap and retries", test_txn_cap_and_retry },
+		{ "unanswered requests expire in packet time", test_txn_timeout },
 		{ "event names: unique, well formed, documented", test_event_table },
 	};
 	return bld_test_run("op", tests, BLD_TEST_COUNT(tests));

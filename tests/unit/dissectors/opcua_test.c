@@ -1050,14 +1050,14 @@ static void test_items_capacity(void)
 
 static void test_txn_capacity(void)
 {
-	/* 17 requests never answered: the oldest is forgotten, and its late answer is unmatched */
+	/* BLD_TXN_MAX + 1 requests never answered: the oldest is forgotten, and its late answer is unmatched */
 	struct dsc_run *r = run();
 	uint32_t len;
 	uint8_t *b = bld_test_hex(READ_REQ_SCADA, &len);
 	static const uint8_t handle4[4] = { 4, 0, 0, 0 };
 	uint8_t *hp = find(b, len, 40, handle4, 4); /* the request handle after the timestamp */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(hp);
-	for (int i = 0; i < 17; i++) {
+	for (int i = 0; i < BLD_TXN_MAX + 1; i++) {
 		hp[0] = (uint8_t)(4 + i);
 		dsc_parse(r, true, false, b, len);
 	}
