@@ -176,8 +176,11 @@ static int bollard_proto_of_ndpi(uint16_t id)
  * Accept nDPI's verdict unless it names a protocol our own probe has ruled
  * out, or our probes already matched and only wait to break a tie: nDPI,
  * which trusts well-known ports for some protocols, must not break it.
+ * Nor may it pick among our protocols while other probes of ours are still
+ * waiting (nDPI names S7comm at the COTP connection request, before the
+ * first data says S7comm, S7comm-plus or MMS), unless the flow is ending.
  */
-static bool accept_ndpi(struct bld_flow *f, struct classify_state *s, ndpi_protocol r)
+static bool accept_ndpi(struct bld_flow *f, struct classify_state *s, ndpi_protocol r, bool final)
 {
 	if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN && r.master_protocol == NDPI_PROTOCOL_UNKNOWN)
 		return false;
@@ -188,6 +191,8 @@ static bool accept_ndpi(struct bld_flow *f, struct classify_state *s, ndpi_proto
 		mine = bollard_proto_of_ndpi(r.master_protocol);
 	if (mine >= 0) {
 		if (!(s->candidates & (1u << mine)))
+			return false;
+		if (!final && (s->candidates & ~(1u << mine)))
 			return false;
 		decide(f, BLD_APP_SOURCE_BOLLARD, (uint8_t)mine);
 		return true;
@@ -232,7 +237,7 @@ static void classify_l2(struct bld_flow *f, struct classify_state *s, const stru
 }
 
 void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const struct bld_decoded *d,
-			 bool to_server, uint64_t ts_ns)
+			 const uint8_t *probe_data, uint32_t probe_len, bool to_server, uint64_t ts_ns)
 {
 	struct classify_state *s = f->classify_state;
 	/*
@@ -258,11 +263,11 @@ void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const str
 	if (f->key.ip_version == 0) {
 		classify_l2(f, s, d);
 	} else {
-		if (d->payload_len && s->candidates && run_probes(f, s, d->payload, d->payload_len, to_server))
+		if (probe_len && s->candidates && run_probes(f, s, probe_data, probe_len, to_server))
 			return;
 		uint16_t n = d->l3_len > 0xffff ? 0xffff : (uint16_t)d->l3_len;
 		ndpi_protocol r = ndpi_detection_process_packet(c->ndpi, s->ndpi_flow, d->l3, n, ts_ns / 1000000);
-		if (accept_ndpi(f, s, r))
+		if (accept_ndpi(f, s, r, false))
 			return;
 	}
 	if (!f->classified && f->classify_pkts >= BLD_CLASSIFY_MAX_PACKETS)
@@ -288,7 +293,7 @@ void bld_classify_finish(struct bld_classifier *c, struct bld_flow *f)
 		uint8_t guessed = 0;
 		/* No port guessing: a port is a hint, not evidence. */
 		ndpi_protocol r = ndpi_detection_giveup(c->ndpi, s->ndpi_flow, 0, &guessed);
-		if (accept_ndpi(f, s, r))
+		if (accept_ndpi(f, s, r, true))
 			return;
 	}
 	decide(f, BLD_APP_SOURCE_NONE, 0);

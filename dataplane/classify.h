@@ -37,9 +37,14 @@ struct bld_classifier;
 struct bld_classifier *bld_classifier_create(void);
 void bld_classifier_destroy(struct bld_classifier *c);
 
-/* Look at one packet of a flow that is not yet classified (f->classified false). */
+/*
+ * Look at one packet of a flow that is not yet classified (f->classified
+ * false).  The probes judge probe_data: the packet's payload, or for a TCP
+ * flow whose stream is kept, the direction's bytes in order so far (a first
+ * PDU split over segments is then judged whole).
+ */
 void bld_classify_packet(struct bld_classifier *c, struct bld_flow *f, const struct bld_decoded *d,
-			 bool to_server, uint64_t ts_ns);
+			 const uint8_t *probe_data, uint32_t probe_len, bool to_server, uint64_t ts_ns);
 
 /*
  * The flow is not classified yet and one of Bollard's probes is still in

@@ -283,8 +283,28 @@ static bool starts_new_connection(const struct bld_flow *f, const struct bld_dec
  * payload while a Bollard probe may still match, so the dissector sees the
  * stream from its start; UDP datagrams are parsed from the verdict on.
  */
+/* One TCP segment into the flow's session (its side's SYN first when that went by before the session). */
+static void tcp_feed(struct bld_engine *e, struct bld_flow *f, const struct bld_decoded *d, bool from_a,
+		     bool to_server, uint64_t ts)
+{
+	struct bld_session *s = f->session;
+	struct bld_session_env env = session_env(e, f, ts);
+	uint8_t syn_bit = from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
+	if (!bld_session_tcp_started(s, to_server) && (f->tcp_fin_from & syn_bit) && !(d->tcp_flags & BLD_TCP_SYN))
+		/* This side's SYN went by before the session began: its stream starts here, not mid-stream. */
+		bld_session_tcp(s, &env, to_server, d->tcp_seq - 1, true, false, false, 0, NULL, 0);
+	bld_session_tcp(s, &env, to_server, d->tcp_seq, d->tcp_flags & BLD_TCP_SYN, d->tcp_flags & BLD_TCP_FIN,
+			d->tcp_flags & BLD_TCP_ACK, d->tcp_ack, d->payload, d->payload_len);
+}
+
+/*
+ * The application layer of one packet.  TCP bytes are kept from the first
+ * payload while a Bollard probe may still match, so the dissector sees the
+ * stream from its start; UDP datagrams are parsed from the verdict on.  fed:
+ * the segment is in the session already (it was, for the probes' sake).
+ */
 static void app_layer(struct bld_engine *e, struct bld_flow *f, const struct bld_decoded *d, bool from_a,
-		      bool to_server, uint64_t ts)
+		      bool to_server, uint64_t ts, bool fed)
 {
 	const struct bld_dissector *dsc = dissector_of(f);
 	bool tcp = f->key.l4 == IPPROTO_TCP && f->key.ip_version;
@@ -293,26 +313,22 @@ static void app_layer(struct bld_engine *e, struct bld_flow *f, const struct bld
 		session_end(e, f, ts); /* classified as something Bollard does not parse */
 		return;
 	}
-	struct bld_session *s = f->session;
 	struct bld_session_env env = session_env(e, f, ts);
-	if (!s) {
-		s = f->session = bld_session_create();
-		if (!s)
+	if (!f->session) {
+		f->session = bld_session_create();
+		if (!f->session)
 			return; /* out of memory: the flow goes undissected, the packet is still counted */
 		e->stats.sessions++;
 	}
-	uint8_t syn_bit = from_a ? BLD_FLOW_SYN_FROM_A : BLD_FLOW_SYN_FROM_B;
-	if (tcp && !bld_session_tcp_started(s, to_server) && (f->tcp_fin_from & syn_bit) &&
-	    !(d->tcp_flags & BLD_TCP_SYN))
-		/* This side's SYN went by before the session began: its stream starts here, not mid-stream. */
-		bld_session_tcp(s, &env, to_server, d->tcp_seq - 1, true, false, false, 0, NULL, 0);
+	struct bld_session *s = f->session;
 	if (dsc && !bld_session_dissector(s) && bld_session_set_dissector(s, &env, dsc) != 0) {
 		session_end(e, f, ts);
 		return;
 	}
+	if (fed)
+		return;
 	if (tcp)
-		bld_session_tcp(s, &env, to_server, d->tcp_seq, d->tcp_flags & BLD_TCP_SYN, d->tcp_flags & BLD_TCP_FIN,
-				d->tcp_flags & BLD_TCP_ACK, d->tcp_ack, d->payload, d->payload_len);
+		tcp_feed(e, f, d, from_a, to_server, ts);
 	else
 		bld_session_datagram(s, &env, to_server, d->payload, d->payload_len);
 }
@@ -341,13 +357,25 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 	if (f->key.l4 == IPPROTO_TCP && d->ip_version)
 		tcp_update(f, d, from_a, to_server); /* also on a flow's first packet: it may be a FIN */
 	bld_flow_table_touch(e->flows, f, ts, class_of(f));
+	bool fed = false;
 	if (!f->classified) {
-		bld_classify_packet(e->classifier, f, d, to_server, ts);
+		/* A kept stream (TCP, before the verdict) shows the probes its bytes in order, not one segment. */
+		const uint8_t *probe_data = d->payload;
+		uint32_t probe_len = d->payload_len;
+		if (f->session && d->payload_len) {
+			tcp_feed(e, f, d, from_a, to_server, ts);
+			fed = true;
+			uint32_t n;
+			const uint8_t *ready = bld_session_ready(f->session, to_server, &n);
+			if (n)
+				probe_data = ready, probe_len = n;
+		}
+		bld_classify_packet(e->classifier, f, d, probe_data, probe_len, to_server, ts);
 		if (f->classified && d->payload_len)
 			check_port(e, f, ts, to_server);
 	}
 	if (e->cfg.dissect && (f->session || d->payload_len))
-		app_layer(e, f, d, from_a, to_server, ts);
+		app_layer(e, f, d, from_a, to_server, ts, fed);
 	if (d->ip_version)
 		e->stats.ip_packets += n_frames;
 	else

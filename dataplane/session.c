@@ -7,6 +7,17 @@
 
 #include "flow.h"
 
+/*
+ * Before the verdict, when each run of stream bytes arrived: so that PDUs
+ * parsed at the verdict carry their own packet's time, not the verdict's.
+ */
+#define MARKS_MAX 32
+
+struct mark {
+	uint32_t end;            /* ready bytes up to here arrived ... */
+	uint64_t ts_ns;          /* ... at this packet time */
+};
+
 struct bld_session {
 	struct bld_stream stream[2];     /* by direction: BLD_DIR_TO_SERVER, BLD_DIR_TO_CLIENT */
 	const struct bld_dissector *dsc; /* NULL until the flow is classified */
@@ -14,7 +25,38 @@ struct bld_session {
 	uint32_t needed[2];              /* a PDU of this size is pending: wait until it is all here */
 	bool resync[2];                  /* framing lost: look for the next PDU boundary */
 	bool started[2];                 /* a TCP segment has been seen in this direction */
+	struct mark *marks[2];           /* until the verdict (MARKS_MAX each), else NULL */
+	uint8_t n_marks[2];
 };
+
+/* Remember when the ready bytes of a direction grew, while no dissector reads them. */
+static void mark(struct bld_session *s, int dir, uint64_t ts)
+{
+	uint32_t n;
+	bld_stream_ready(&s->stream[dir], &n);
+	uint8_t k = s->n_marks[dir];
+	if (k && s->marks[dir][k - 1].end >= n)
+		return;
+	if (!s->marks[dir]) {
+		s->marks[dir] = calloc(MARKS_MAX, sizeof(struct mark));
+		if (!s->marks[dir])
+			return; /* out of memory: the verdict's time is used */
+	}
+	if (k == MARKS_MAX)
+		k--; /* a long wait: later bytes share the last mark's time */
+	s->marks[dir][k] = (struct mark){ .end = n, .ts_ns = ts };
+	s->n_marks[dir] = (uint8_t)(k + 1);
+}
+
+static void marks_free(struct bld_session *s)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		free(s->marks[dir]);
+		s->marks[dir] = NULL;
+		s->n_marks[dir] = 0;
+	}
+}
+
 
 struct bld_session *bld_session_create(void)
 {
@@ -39,8 +81,10 @@ static void raise_event(const struct bld_session_env *env, enum bld_event ev, bo
 
 /*
  * The offset of the next plausible PDU start: the first where the probe
- * matches.  *wait when the probe could match at an offset but must see more
- * bytes than there are to say so: keep them for the next segment.
+ * matches.  *wait when the probe could match at an offset near the end but
+ * must see more bytes to say so: keep them for the next segment.  Further
+ * back, a "need more" (a DNP3 header whose CRC fails) is not a boundary to
+ * wait at, or one bad header would stall the good PDUs behind it.
  */
 static uint32_t resync_offset(const struct bld_dissector *dsc, const uint8_t *p, uint32_t n, bool to_server,
 			      bool *wait)
@@ -51,7 +95,7 @@ static uint32_t resync_offset(const struct bld_dissector *dsc, const uint8_t *p,
 		enum bld_probe r = dsc->probe(p + i, w, to_server);
 		if (r == BLD_PROBE_MATCH)
 			return i;
-		if (r == BLD_PROBE_NEED_MORE && n - i < BLD_SESSION_RESYNC_WINDOW) {
+		if (r == BLD_PROBE_NEED_MORE && n - i < BLD_SESSION_RESYNC_TAIL) {
 			*wait = true;
 			return i;
 		}
@@ -171,9 +215,45 @@ static void drain(struct bld_session *s, const struct bld_session_env *env, bool
 		bld_stream_skip_gap(st, delta);
 		account_stream(env, delta, to_server);
 		raise_event(env, BLD_EVENT_STREAM_GAP, to_server);
+		if (s->dsc->gap)
+			s->dsc->gap(s->state, to_server);
 		s->needed[dir] = 0;
 		s->resync[dir] = true;
 	}
+}
+
+/*
+ * Parse the bytes kept before the verdict as if they were arriving: in
+ * packet-time order across both directions, each run of bytes up to where it
+ * ended, at its own packet's time.  So a PDU is reported at the segment that
+ * completed it and response times are the wire's, however long the verdict
+ * took.
+ */
+static void replay(struct bld_session *s, const struct bld_session_env *env)
+{
+	unsigned next[2] = { 0, 0 };
+	uint32_t done[2] = { 0, 0 }; /* bytes consumed per direction so far */
+	for (;;) {
+		int dir = -1;
+		for (int d = 0; d < 2; d++)
+			if (next[d] < s->n_marks[d] &&
+			    (dir < 0 || s->marks[d][next[d]].ts_ns < s->marks[dir][next[dir]].ts_ns))
+				dir = d;
+		if (dir < 0)
+			break;
+		struct mark m = s->marks[dir][next[dir]++];
+		uint32_t n;
+		const uint8_t *p = bld_stream_ready(&s->stream[dir], &n);
+		uint32_t upto = m.end - done[dir];
+		if (upto > n)
+			upto = n;
+		struct bld_session_env at = *env;
+		at.ts_ns = m.ts_ns;
+		uint32_t used = parse_bytes(s, &at, dir == BLD_DIR_TO_SERVER, p, upto, false);
+		bld_stream_consume(&s->stream[dir], used);
+		done[dir] += used;
+	}
+	marks_free(s); /* from now on bytes are parsed as they arrive */
 }
 
 int bld_session_set_dissector(struct bld_session *s, const struct bld_session_env *env,
@@ -187,6 +267,7 @@ int bld_session_set_dissector(struct bld_session *s, const struct bld_session_en
 			return -ENOMEM;
 	}
 	s->dsc = dsc;
+	replay(s, env);
 	drain(s, env, true);
 	drain(s, env, false);
 	return 0;
@@ -202,7 +283,14 @@ void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, b
 	if (has_ack)
 		bld_stream_ack(&s->stream[!dir], ack);
 	account_stream(env, delta, to_server);
+	if (!s->dsc && len)
+		mark(s, dir, env->ts_ns);
 	drain(s, env, to_server);
+}
+
+const uint8_t *bld_session_ready(const struct bld_session *s, bool to_server, uint32_t *len)
+{
+	return bld_stream_ready(&s->stream[dir_of(to_server)], len);
 }
 
 bool bld_session_tcp_started(const struct bld_session *s, bool to_server)
@@ -233,12 +321,15 @@ void bld_session_finish(struct bld_session *s, const struct bld_session_env *env
 	if (s->state && s->dsc->state_fini)
 		s->dsc->state_fini(s->state);
 	free(s->state);
+	marks_free(s);
 	free(s);
 }
 
 uint64_t bld_session_memory(const struct bld_session *s)
 {
 	uint64_t m = sizeof(*s) + (s->dsc ? s->dsc->state_size : 0);
+	for (int dir = 0; dir < 2; dir++)
+		m += s->marks[dir] ? MARKS_MAX * sizeof(struct mark) : 0;
 	for (int dir = 0; dir < 2; dir++) {
 		struct bld_stream_usage u;
 		bld_stream_usage(&s->stream[dir], &u);

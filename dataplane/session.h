@@ -23,6 +23,8 @@
 
 /* Bytes a probe sees when looking for the next PDU boundary after lost framing. */
 #define BLD_SESSION_RESYNC_WINDOW 512u
+/* Within this many bytes of the end, a probe that needs more is waited for (longer than any PDU header). */
+#define BLD_SESSION_RESYNC_TAIL 32u
 
 /* What every call needs besides the session: owned by the engine (or a test, or a fuzzer). */
 struct bld_session_env {
@@ -52,6 +54,9 @@ const struct bld_dissector *bld_session_dissector(const struct bld_session *s);
  */
 void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, bool to_server, uint32_t seq,
 		     bool syn, bool fin, bool has_ack, uint32_t ack, const uint8_t *data, uint32_t len);
+
+/* The bytes of direction to_server kept in order and not parsed yet (before the verdict: all of them). */
+const uint8_t *bld_session_ready(const struct bld_session *s, bool to_server, uint32_t *len);
 
 /* Whether direction to_server has been handed a TCP segment yet (its stream has begun). */
 bool bld_session_tcp_started(const struct bld_session *s, bool to_server);

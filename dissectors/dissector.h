@@ -92,6 +92,11 @@ struct bld_dissector {
 	/* Per-flow state handed to parse as pc->state: zeroed at the start, state_fini at the end. */
 	uint32_t state_size;
 	void (*state_fini)(void *state);   /* free what parse allocated; may be NULL */
+	/*
+	 * Bytes of direction to_server were lost before what parse sees next (a
+	 * TCP gap): forget any PDU half assembled from earlier bytes.  May be NULL.
+	 */
+	void (*gap)(void *state, bool to_server);
 };
 
 #endif /* BLD_DISSECTOR_H */

@@ -894,6 +894,13 @@ static void dnp3_state_fini(void *state)
 	}
 }
 
+/* A TCP gap: a fragment being assembled in that direction lost segments (IEEE 1815 §8.2.2: discard it). */
+static void dnp3_gap(void *state, bool to_server)
+{
+	struct dnp3_state *st = state;
+	asm_reset(&st->as[to_server ? 0 : 1]);
+}
+
 const struct bld_dissector bld_dsc_dnp3 = {
 	.name = "dnp3",
 	.description = "DNP3 (IEEE 1815)",
@@ -903,4 +910,5 @@ const struct bld_dissector bld_dsc_dnp3 = {
 	.parse = dnp3_parse,
 	.state_size = sizeof(struct dnp3_state),
 	.state_fini = dnp3_state_fini,
+	.gap = dnp3_gap,
 };

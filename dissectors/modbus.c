@@ -116,8 +116,23 @@ static enum bld_probe modbus_probe(const uint8_t *data, uint32_t len, bool to_se
 		defined += known_function(bld_cur_u8(&pdu));
 		n++;
 	}
-	if (!n)
-		return BLD_PROBE_NO;
+	if (!n) {
+		/*
+		 * Only the start of a header (a first request split over
+		 * segments): what is there must fit, the rest decides later.
+		 */
+		struct bld_cur h = bld_cur_make(data, len);
+		bld_cur_skip(&h, 2);
+		uint16_t proto = bld_cur_be16(&h);
+		if (h.err)
+			return len >= 4 ? BLD_PROBE_NO : BLD_PROBE_NEED_MORE;
+		if (proto != 0)
+			return BLD_PROBE_NO;
+		uint16_t length = bld_cur_be16(&h);
+		if (!h.err && (length < 2 || length > 254))
+			return BLD_PROBE_NO;
+		return BLD_PROBE_NEED_MORE;
+	}
 	return defined ? BLD_PROBE_MATCH : BLD_PROBE_NEED_MORE;
 }
 

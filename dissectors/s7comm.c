@@ -1333,6 +1333,14 @@ static void s7_state_fini(void *state)
 	}
 }
 
+/* A TCP gap: COTP segments held for that direction cannot be completed any more. */
+static void s7_gap(void *state, bool to_server)
+{
+	struct s7_state *st = state;
+	reasm_reset(&st->dir[to_server].r);
+	st->dir[to_server].plus_continued = false;
+}
+
 const struct bld_dissector bld_dsc_s7comm = {
 	.name = "s7comm",
 	.description = "Siemens S7comm (ISO-on-TCP)",
@@ -1342,6 +1350,7 @@ const struct bld_dissector bld_dsc_s7comm = {
 	.parse = s7_parse,
 	.state_size = sizeof(struct s7_state),
 	.state_fini = s7_state_fini,
+	.gap = s7_gap,
 };
 
 const struct bld_dissector bld_dsc_s7comm_plus = {
@@ -1353,4 +1362,5 @@ const struct bld_dissector bld_dsc_s7comm_plus = {
 	.parse = s7_parse,
 	.state_size = sizeof(struct s7_state),
 	.state_fini = s7_state_fini,
+	.gap = s7_gap,
 };

@@ -127,6 +127,9 @@ def is_retransmission(pkt):
     return False
 
 
+RECENT = 64  # PDUs per direction remembered to recognise a retransmitted one
+
+
 def tshark_pdus(path, mods):
     """{proto: [(key, ts_us, frame, dict)]} from one PDML run for every module."""
     flt = ' or '.join(f'({m.DISPLAY_FILTER})' for m in mods)
@@ -138,13 +141,18 @@ def tshark_pdus(path, mods):
         for p in m.TSHARK_PROTOS:
             owner[p] = m
     out = defaultdict(list)
+    recent = defaultdict(list)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         for _, elem in ET.iterparse(proc.stdout, events=('end',)):
             if elem.tag != 'packet':
                 continue
             key = endpoint(elem)
-            if key is not None and not is_retransmission(elem):
+            if key is not None:
+                # A retransmitted frame's PDUs are left out only when tshark already gave them: when
+                # the first copy was never captured (tshark still says "retransmission"), Bollard
+                # parses the copy, and so must the comparison.
+                retrans = is_retransmission(elem)
                 frame = ts = None
                 for f in elem.iter('field'):
                     if f.get('name') == 'num' and frame is None:
@@ -159,6 +167,12 @@ def tshark_pdus(path, mods):
                         by_mod[m].append(proto)
                 for m, protos in by_mod.items():
                     for d in m.tshark_pdus(protos):
+                        seen = recent[(m.PROTO, key)]
+                        text = json.dumps(d, sort_keys=True)
+                        if retrans and text in seen:
+                            continue
+                        seen.append(text)
+                        del seen[:-RECENT]
                         out[m.PROTO].append((key, ts, frame, d))
             elem.clear()
     finally:

@@ -931,7 +931,9 @@ static void test_operations(void)
 	static const uint8_t RSP2[] = { 0x00, 0xd2, 0x00, 0x00, 0x00, 0x07, 0x01, 0x04, 0x04, 0x00, 0x01, 0x00, 0x02 };
 	reset_pkts();
 	handshake(0, CLIENT, SERVER, NULL);
-	tcp(10000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, MB_REQ, sizeof(MB_REQ), NULL);
+	/* The first request split: classification waits for the rest of the header, nothing is lost. */
+	tcp(9000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, MB_REQ, 3, NULL);
+	tcp(10000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1004, 5001, MB_REQ + 3, sizeof(MB_REQ) - 3, NULL);
 	tcp(12500000, SERVER, CLIENT, BLD_TCP_ACK | BLD_TCP_PSH, 5001, 1013, MB_RSP, sizeof(MB_RSP), NULL);
 	tcp(12600000, SERVER, CLIENT, BLD_TCP_ACK | BLD_TCP_PSH, 5001, 1013, MB_RSP, sizeof(MB_RSP), NULL); /* again */
 	tcp(20000000, CLIENT, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1013, 5012, REQ2, 5, NULL);

@@ -39,13 +39,23 @@ static struct bld_parse_result toy_parse(struct bld_parse_ctx *pc, const uint8_t
 	return bld_parse_ok(total);
 }
 
+static unsigned gaps[2]; /* gap callbacks by direction (1: to the server) */
+
+static void toy_gap(void *state, bool to_server)
+{
+	(void)state;
+	gaps[to_server]++;
+}
+
 static const struct bld_dissector toy = {
 	.name = "toy", .transports = BLD_TRANSPORT_TCP | BLD_TRANSPORT_UDP, .probe = toy_probe, .parse = toy_parse,
+	.gap = toy_gap,
 };
 
 /* ---- a collecting sink ------------------------------------------------------ */
 
 static char ops[32][256];
+static uint64_t op_ts[32];
 static unsigned n_ops;
 static unsigned events[BLD_EVENT_MAX];
 static uint64_t counters[BLD_STREAM_COUNTER_MAX];
@@ -55,8 +65,10 @@ static struct bld_stream_config cfg;
 static void on_op(void *ctx, const struct bld_op *op)
 {
 	(void)ctx;
-	if (n_ops < 32)
+	if (n_ops < 32) {
 		bld_op_format(op, ops[n_ops], sizeof(ops[0]));
+		op_ts[n_ops] = op->ts_ns;
+	}
 	n_ops++;
 }
 
@@ -81,6 +93,7 @@ static struct bld_session *fresh(void)
 	memset(events, 0, sizeof(events));
 	memset(counters, 0, sizeof(counters));
 	memset(&cfg, 0, sizeof(cfg));
+	memset(gaps, 0, sizeof(gaps));
 	struct bld_session *s = bld_session_create();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	struct bld_session_env e = env();
@@ -89,11 +102,14 @@ static struct bld_session *fresh(void)
 }
 
 /* Client segment at seq (relative to ISN 1000, whose SYN was seen) of annotated hex. */
+static uint64_t now = 1; /* packet time of what seg() feeds */
+
 static void seg(struct bld_session *s, bool to_server, uint32_t seq, const char *hex)
 {
 	uint32_t len;
 	uint8_t *b = bld_test_hex(hex, &len);
 	struct bld_session_env e = env();
+	e.ts_ns = now;
 	bld_session_tcp(s, &e, to_server, 1000 + seq, false, false, false, 0, b, len);
 	free(b);
 }
@@ -204,6 +220,8 @@ static void test_gap_resynchronises_at_next_pdu(void)
 	CU_ASSERT_STRING_EQUAL(ops[1], "request n=1 payload=04");
 	CU_ASSERT_EQUAL(events[BLD_EVENT_STREAM_GAP], 1);
 	CU_ASSERT_EQUAL(events[BLD_EVENT_APP_RESYNC], 1);
+	CU_ASSERT_EQUAL(gaps[1], 1); /* the dissector was told, for its half-assembled PDUs */
+	CU_ASSERT_EQUAL(gaps[0], 0);
 }
 
 static void test_midstream_start(void)
@@ -244,14 +262,23 @@ static void test_bytes_kept_until_classified(void)
 	struct bld_session *s = bld_session_create();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	syn(s, true);
+	now = 100;
 	seg(s, true, 1, "AB 01 01");
+	now = 200;
 	seg(s, false, 1, "AB 01 02");
+	now = 300;
 	seg(s, true, 4, "AB 01");
 	CU_ASSERT_EQUAL(n_ops, 0);
 	struct bld_session_env e = env();
+	e.ts_ns = 400;
 	CU_ASSERT_EQUAL(bld_session_set_dissector(s, &e, &toy), 0);
 	CU_ASSERT_EQUAL(n_ops, 2);
+	CU_ASSERT_EQUAL(op_ts[0], 100); /* each PDU carries the time its bytes came, not the verdict's */
+	CU_ASSERT_EQUAL(op_ts[1], 200);
+	now = 500;
 	seg(s, true, 6, "03");
+	CU_ASSERT_EQUAL(op_ts[2], 500);
+	now = 1;
 	CU_ASSERT_EQUAL(n_ops, 3);
 	CU_ASSERT_STRING_EQUAL(ops[0], "request n=1 payload=01");
 	CU_ASSERT_STRING_EQUAL(ops[1], "response n=1 payload=02");

@@ -28,7 +28,7 @@ struct dsc_run {
 	struct bld_parse_ctx pc;
 	uint64_t ts_ns;                        /* stamped on what is fed next */
 	unsigned n_ops;
-	char ops[DSC_MAX_OPS][2048];
+	char ops[DSC_MAX_OPS][16384];
 	uint64_t response_time[DSC_MAX_OPS];   /* UINT64_MAX when the op has none */
 	unsigned events[BLD_EVENT_MAX];
 	unsigned n_events;
@@ -136,8 +136,8 @@ static inline unsigned dsc_events(const struct dsc_run *r, enum bld_event ev)
 }
 
 /*
- * Every proper prefix of a valid PDU is INCOMPLETE on a stream, emits no op
- * and raises no event; on a datagram it is never OK beyond its length.  The
+ * Every proper prefix of a valid PDU (one PDU: the fixture must hold exactly
+ * one) is INCOMPLETE on a stream, emits no op and raises no event; on a datagram it is never OK beyond its length.  The
  * state is fresh for each prefix (a new run), so earlier prefixes cannot help.
  */
 static inline void dsc_truncation_sweep(const struct bld_dissector *dsc, bool to_server, const char *hex)
@@ -152,6 +152,7 @@ static inline void dsc_truncation_sweep(const struct bld_dissector *dsc, bool to
 				r->n_ops, r->n_events);
 		CU_ASSERT_EQUAL(res.status, BLD_PARSE_INCOMPLETE);
 		CU_ASSERT_EQUAL(r->n_ops, 0);
+		CU_ASSERT_EQUAL(r->n_events, 0); /* it would be raised again when the PDU completes */
 		CU_ASSERT_TRUE(res.needed == 0 || res.needed > k);
 		dsc_clear(r);
 		res = dsc_parse(r, to_server, true, b, k);
