@@ -610,6 +610,18 @@ uint64_t bld_stream_skip_gap(struct bld_stream *s, uint64_t counters[BLD_STREAM_
 	return lost;
 }
 
+void bld_stream_ack_hole(struct bld_stream *s, const struct bld_stream_config *cfg, uint32_t ack,
+			 uint64_t counters[BLD_STREAM_COUNTER_MAX])
+{
+	if (!(s->flags & F_STARTED) || !s->ooo)
+		return;
+	uint32_t past = ack - s->ooo->seq;
+	if (past == 0 || past >= HALF)
+		return; /* the host has not confirmed the data after the hole yet */
+	struct limits l = limits_of(cfg);
+	give_up_hole(s, l.max_buffered, counters);
+}
+
 void bld_stream_flush(struct bld_stream *s, uint64_t counters[BLD_STREAM_COUNTER_MAX])
 {
 	s->flags |= F_FLUSHED;

@@ -180,6 +180,19 @@ bool bld_stream_gap_ahead(const struct bld_stream *s);
 uint64_t bld_stream_skip_gap(struct bld_stream *s, uint64_t counters[BLD_STREAM_COUNTER_MAX]);
 
 /*
+ * The peer acknowledged every byte before ack, and ack lies past the start of
+ * the first segment held out of order: the host has the bytes of the hole
+ * before it, which the capture lost (a SPAN port dropping, a capture started
+ * late), and its sender will not send them again.  The hole is given up now
+ * as a gap rather than at a limit or the flow's end, so what follows it is
+ * parsed when it comes.  (An acknowledgement that merely overtakes its data
+ * in the capture, as on a SPAN port merging two directions, leaves nothing
+ * held and changes nothing.)
+ */
+void bld_stream_ack_hole(struct bld_stream *s, const struct bld_stream_config *cfg, uint32_t ack,
+			 uint64_t counters[BLD_STREAM_COUNTER_MAX]);
+
+/*
  * The flow ends or times out: nothing is waited for any more.  Whatever is
  * held out of order becomes ready behind gaps, one at a time through the
  * parser's loop (each skip makes the next one ahead).

@@ -280,9 +280,16 @@ void bld_session_tcp(struct bld_session *s, const struct bld_session_env *env, b
 	uint64_t delta[BLD_STREAM_COUNTER_MAX] = { 0 };
 	s->started[dir] = true;
 	bld_stream_segment(&s->stream[dir], env->stream_cfg, seq, syn, fin, data, len, delta);
-	if (has_ack)
-		bld_stream_ack(&s->stream[!dir], ack);
 	account_stream(env, delta, to_server);
+	if (has_ack) {
+		/* The other direction: history the host has, and a hole it has that the capture lost. */
+		uint64_t peer[BLD_STREAM_COUNTER_MAX] = { 0 };
+		bld_stream_ack(&s->stream[!dir], ack);
+		bld_stream_ack_hole(&s->stream[!dir], env->stream_cfg, ack, peer);
+		account_stream(env, peer, !to_server);
+		if (s->dsc && bld_stream_gap_ahead(&s->stream[!dir]))
+			drain(s, env, !to_server);
+	}
 	if (!s->dsc && len)
 		mark(s, dir, env->ts_ns);
 	drain(s, env, to_server);

@@ -10,7 +10,14 @@ protocol in tests/e2e/oracle/ (see its README) turns both into comparable
 dicts.  PDUs are paired per direction of each conversation (sender and
 receiver address and port) and per frame time: both tools report a PDU at the
 frame that completes it, so PDUs of the same direction and the same
-microsecond pair up in order.
+microsecond pair up in order.  Where a capture lost segments the times
+differ (tshark decodes what each frame holds at once; Bollard waits for the
+hole, then gives it up at a limit or the flow's end): the PDUs left over in
+each direction are aligned in order, PDUs that agree on every field both
+tools give pair up, and are counted as "reported later".  tshark does not dissect a frame it takes for a
+retransmission, even when the first copy was never captured; Bollard parses
+such bytes (they are new to it): PDUs Bollard reports at exactly such a frame
+are counted apart, not as failures.
 
 A field is compared where both dicts have it (not None).  A difference is a
 disagreement unless the module's KNOWN_DIFFERENCES names the field (with the
@@ -132,7 +139,11 @@ RECENT = 64  # PDUs per direction remembered to recognise a retransmitted one
 
 def tshark_pdus(path, mods):
     """{proto: [(key, ts_us, frame, dict)]} from one PDML run for every module."""
-    flt = ' or '.join(f'({m.DISPLAY_FILTER})' for m in mods)
+    # Retransmitted frames too: tshark does not dissect what it takes for a retransmission, even
+    # when the first copy was never captured (then Bollard parses these bytes: they are new to it).
+    flt = ' or '.join(f'({m.DISPLAY_FILTER})' for m in mods) + \
+        ' or tcp.analysis.retransmission or tcp.analysis.spurious_retransmission'
+    skipped = set()
     cmd = ['tshark', '-n', '-r', path, '-Y', flt, '-T', 'pdml', '-o', 'tcp.desegment_tcp_streams:TRUE']
     for m in mods:
         cmd += getattr(m, 'TSHARK_PREFS', [])
@@ -165,6 +176,8 @@ def tshark_pdus(path, mods):
                     m = owner.get(proto.get('name'))
                     if m is not None:
                         by_mod[m].append(proto)
+                if retrans and not by_mod:
+                    skipped.add((key, ts))
                 for m, protos in by_mod.items():
                     for d in m.tshark_pdus(protos):
                         seen = recent[(m.PROTO, key)]
@@ -178,7 +191,7 @@ def tshark_pdus(path, mods):
     finally:
         proc.stdout.close()
         proc.wait(timeout=TOOL_TIMEOUT_S)
-    return out
+    return out, skipped
 
 
 def norm(v):
@@ -194,7 +207,7 @@ def norm(v):
 def compare_one(path, bollard, mods):
     """{proto: result dict} for one capture."""
     ops = bollard_ops(bollard, path, mods)
-    ts_side = tshark_pdus(path, mods)
+    ts_side, skipped = tshark_pdus(path, mods)
     results = {}
     for m in mods:
         b_list, t_list = [], ts_side.get(m.PROTO, [])
@@ -211,28 +224,60 @@ def compare_one(path, bollard, mods):
             groups[(key, ts)][0].append(d)
         for key, ts, frame, d in t_list:
             groups[(key, ts)][1].append((frame, d))
-        res = {'pdus': 0, 'fields': 0, 'only_bollard': 0, 'only_tshark': 0,
+        res = {'pdus': 0, 'fields': 0, 'only_bollard': 0, 'only_tshark': 0, 'late': 0, 'retrans': 0,
                'disagree': defaultdict(list), 'waived': defaultdict(int), 'unmatched': []}
         known = getattr(m, 'KNOWN_DIFFERENCES', {})
+
+        def compare(bd, frame, td):
+            bd, td = norm(bd), norm(td)
+            res['pdus'] += 1
+            for field in sorted(set(bd) & set(td)):
+                res['fields'] += 1
+                if bd[field] != td[field]:
+                    if field in known:
+                        res['waived'][field] += 1
+                    else:
+                        res['disagree'][field].append((frame, bd[field], td[field]))
+
+        # 1. Same direction, same frame time, as many PDUs on both sides: pair in order.
+        rest = defaultdict(lambda: ([], []))
         for (key, ts), (bs, tss) in sorted(groups.items(), key=lambda kv: kv[0][1]):
-            for i in range(max(len(bs), len(tss))):
-                if i >= len(tss):
+            if len(bs) == len(tss):
+                for bd, (frame, td) in zip(bs, tss):
+                    compare(bd, frame, td)
+            else:
+                rest[key][0].extend((ts, d) for d in bs)
+                rest[key][1].extend((ts, f, d) for f, d in tss)
+        # 2. The rest of each direction, in order: PDUs that agree on every field both tools give
+        #    pair up (greedily, keeping the order) even when Bollard reported
+        #    them later (a capture that lost segments: Bollard waits for the hole, then gives it up
+        #    at a limit or the flow's end; tshark decodes what each frame holds at once).
+        def agree(bd, td):
+            bd, td = norm(bd), norm(td)
+            return all(bd[k] == td[k] for k in set(bd) & set(td))
+
+        for key, (bs, tss) in rest.items():
+            used_b, used_t = set(), set()
+            j0 = 0
+            for i, (bts, bd) in enumerate(bs):
+                for j in range(j0, len(tss)):
+                    if j not in used_t and agree(bd, tss[j][2]):
+                        used_b.add(i)
+                        used_t.add(j)
+                        compare(bd, tss[j][1], tss[j][2])
+                        res['late'] += bts != tss[j][0]
+                        j0 = j + 1
+                        break
+            for i, (ts, d) in enumerate(bs):
+                if i not in used_b and (key, ts) in skipped:
+                    res['retrans'] += 1  # bytes tshark took for a retransmission and did not dissect
+                elif i not in used_b:
                     res['only_bollard'] += 1
-                    res['unmatched'].append(('bollard', key, ts, None, bs[i]))
-                    continue
-                if i >= len(bs):
+                    res['unmatched'].append(('bollard', key, ts, None, d))
+            for j, (ts, frame, d) in enumerate(tss):
+                if j not in used_t:
                     res['only_tshark'] += 1
-                    res['unmatched'].append(('tshark', key, ts, tss[i][0], tss[i][1]))
-                    continue
-                bd, (frame, td) = norm(bs[i]), (tss[i][0], norm(tss[i][1]))
-                res['pdus'] += 1
-                for field in sorted(set(bd) & set(td)):
-                    res['fields'] += 1
-                    if bd[field] != td[field]:
-                        if field in known:
-                            res['waived'][field] += 1
-                        else:
-                            res['disagree'][field].append((frame, bd[field], td[field]))
+                    res['unmatched'].append(('tshark', key, ts, frame, d))
         results[m.PROTO] = res
     return results
 
@@ -258,6 +303,7 @@ def main():
         else:
             print(f'SKIPPED: {shared} is not here; the public captures are not compared')
     mods = load_modules(a.proto)
+    mod_of = {m.PROTO: m for m in mods}
     files = captures(paths)
     passed = failed = 0
     totals = defaultdict(lambda: defaultdict(int))
@@ -274,7 +320,7 @@ def main():
                 continue
             for proto, r in sorted(results.items()):
                 t = totals[proto]
-                for k in ('pdus', 'fields', 'only_bollard', 'only_tshark'):
+                for k in ('pdus', 'fields', 'only_bollard', 'only_tshark', 'late'):
                     t[k] += r[k]
                 t['waived'] += sum(r['waived'].values())
                 n_dis = sum(len(v) for v in r['disagree'].values())
@@ -283,13 +329,21 @@ def main():
                     by_field[proto][field] += len(v)
                 unmatched = r['only_bollard'] + r['only_tshark']
                 ok = n_dis == 0 and unmatched == 0
+                why = getattr(mod_of[proto], 'EXPLAINED_CAPTURES', {}).get(os.path.basename(path))
+                if not ok and why:
+                    passed += 1
+                    print(f'EXPLAINED {path} [{proto}]: only in bollard {r["only_bollard"]}, only in tshark '
+                          f'{r["only_tshark"]}, {n_dis} disagree: {why}')
+                    continue
                 passed += ok
                 failed += not ok
                 if ok and a.list_only_failures:
                     continue
                 print(f'{"ok  " if ok else "FAIL"} {path} [{proto}]: {r["pdus"]} PDUs paired, {r["fields"]} fields '
                       f'compared, {n_dis} disagree, {sum(r["waived"].values())} known differences, '
-                      f'only in bollard {r["only_bollard"]}, only in tshark {r["only_tshark"]}')
+                      f'only in bollard {r["only_bollard"]}, only in tshark {r["only_tshark"]}'
+                      + (f', {r["late"]} reported later by bollard (lost segments)' if r['late'] else '')
+                + (f', {r["retrans"]} in frames tshark took for retransmissions' if r['retrans'] else ''))
                 for field, v in sorted(r['disagree'].items()):
                     for frame, bv, tv in v[:a.examples]:
                         print(f'       {field}: frame {frame}: bollard {json.dumps(bv)[:200]} tshark {json.dumps(tv)[:200]}')

@@ -174,8 +174,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(d);
 		}
 		if (op & 8) {
-			/* an ACK from the other side, around where this side's parser is */
+			/* an ACK from the other side, around where this side's parser is; it may confirm a hole */
 			bld_stream_ack(&d->s, d->pos + (uint32_t)(int32_t)delta);
+			check(d);
+			bld_stream_ack_hole(&d->s, &cfg, d->pos + (uint32_t)(int32_t)delta, d->ctr);
 			check(d);
 			continue;
 		}

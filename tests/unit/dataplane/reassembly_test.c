@@ -904,6 +904,37 @@ static void test_names(void)
 	CU_ASSERT(!bld_stream_gap_ahead(&s));
 }
 
+/* The peer acknowledges past a hole and into the data held behind it: the capture lost the hole. */
+static void test_acked_hole(void)
+{
+	struct bld_stream s = fresh(1001);
+	feed(&s, NULL, 1000, 0, true, false, 0);
+	seg(&s, NULL, 1001, 100);
+	drain(&s);
+	seg(&s, NULL, 1201, 100); /* 1101..1200 never captured */
+	drain(&s);
+	CU_ASSERT_EQUAL(out.n, 100);
+	EXPECT([BLD_STREAM_OUT_OF_ORDER] = 1);
+	bld_stream_ack_hole(&s, NULL, 1101, ctr); /* acknowledges only what came before the hole */
+	bld_stream_ack_hole(&s, NULL, 1201, ctr); /* up to the held data, not into it: it may still come */
+	CU_ASSERT_FALSE(bld_stream_gap_ahead(&s));
+	EXPECT_NONE();
+	bld_stream_ack_hole(&s, NULL, 1301, ctr); /* the host has the held bytes: the hole will never come */
+	CU_ASSERT_TRUE(bld_stream_gap_ahead(&s));
+	drain(&s);
+	CU_ASSERT_EQUAL(out.n, 200);
+	CU_ASSERT_EQUAL(out.lost, 100);
+	CU_ASSERT_TRUE(sink_matches());
+	EXPECT([BLD_STREAM_GAP] = 1, [BLD_STREAM_BYTES_LOST] = 100);
+	/* A late copy of the lost bytes is old data now; nothing held: an ACK changes nothing. */
+	seg(&s, NULL, 1101, 100);
+	bld_stream_ack_hole(&s, NULL, 1401, ctr);
+	drain(&s);
+	CU_ASSERT_EQUAL(out.n, 200);
+	EXPECT([BLD_STREAM_RETRANSMISSION] = 1);
+	bld_stream_fini(&s);
+}
+
 int main(void)
 {
 	static const struct bld_test_case tests[] = {
@@ -922,6 +953,7 @@ int main(void)
 		{ "cap: bytes", test_cap_bytes },
 		{ "flush", test_flush },
 		{ "skip gap, resynchronise", test_skip_gap_resync },
+		{ "a hole the peer acknowledged is given up", test_acked_hole },
 		{ "zero-length segments", test_zero_length },
 		{ "window", test_window },
 		{ "random order, no cap", test_random_order },
