@@ -181,6 +181,7 @@ static uint32_t parse_bytes(struct bld_session *s, const struct bld_session_env 
 /* Add a call's stream counters to the engine's and raise the ones a SOC should see. */
 static void account_stream(const struct bld_session_env *env, const uint64_t *delta, bool to_server)
 {
+	/* 0 (stream.gap, raised by drain() when the parser skips it) stands for "no event" here. */
 	static const enum bld_event as_event[BLD_STREAM_COUNTER_MAX] = {
 		[BLD_STREAM_OVERLAP_CONFLICT] = BLD_EVENT_STREAM_OVERLAP_CONFLICT,
 		[BLD_STREAM_DATA_AFTER_FIN] = BLD_EVENT_STREAM_DATA_AFTER_FIN,
