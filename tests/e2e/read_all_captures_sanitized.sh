@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bollard read, built with ASan + UBSan (build-asan/, made by scripts/test), on every
+# bollard read with every output (flows, operations, events), built with ASan + UBSan
+# (build-asan/, made by scripts/test), on every
 # capture we have: the fixtures and the public captures in ../shared/pcaps.
 # Passes when no run crashes, leaks or trips a sanitizer.  Exit status 1 (a damaged
 # input, read up to the damage) is an accepted outcome; anything else is a failure.
@@ -20,7 +21,7 @@ n=0 bad=0
 log=$(mktemp)
 while IFS= read -r -d '' f; do
 	n=$((n + 1))
-	"$bollard" read --no-progress --flows /dev/null "$f" >/dev/null 2>"$log"
+	"$bollard" read --no-progress --flows /dev/null --ops /dev/null --events /dev/null "$f" >/dev/null 2>"$log"
 	rc=$?
 	if ((rc > 1)) || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
 		bad=$((bad + 1))
