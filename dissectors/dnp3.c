@@ -888,6 +888,7 @@ static struct bld_parse_result dnp3_parse(struct bld_parse_ctx *pc, const uint8_
 static void dnp3_state_fini(void *state)
 {
 	struct dnp3_state *st = state;
+	bld_txn_fini(&st->txn);
 	for (int i = 0; i < 2; i++) {
 		free(st->as[i].buf);
 		st->as[i].buf = NULL;

@@ -1583,6 +1583,14 @@ static struct bld_parse_result enip_parse(struct bld_parse_ctx *pc, const uint8_
 	return bld_parse_ok(pc->datagram ? len : total);
 }
 
+/* Free what the request tables hold. */
+static void enip_state_fini(void *state)
+{
+	struct enip_state *st = state;
+	bld_txn_fini(&st->encap);
+	bld_txn_fini(&st->connected);
+}
+
 const struct bld_dissector bld_dsc_enip = {
 	.name = "enip",
 	.description = "EtherNet/IP + CIP",
@@ -1591,4 +1599,5 @@ const struct bld_dissector bld_dsc_enip = {
 	.probe = enip_probe,
 	.parse = enip_parse,
 	.state_size = sizeof(struct enip_state),
+	.state_fini = enip_state_fini,
 };

@@ -757,6 +757,13 @@ static struct bld_parse_result iec104_parse(struct bld_parse_ctx *pc, const uint
 	return bld_parse_ok(2u + apdu_len);
 }
 
+/* Free what the request tables hold. */
+static void iec104_state_fini(void *state)
+{
+	struct iec104_state *st = state;
+	bld_txn_fini(&st->txn);
+}
+
 const struct bld_dissector bld_dsc_iec104 = {
 	.name = "iec104",
 	.description = "IEC 60870-5-104",
@@ -765,4 +772,5 @@ const struct bld_dissector bld_dsc_iec104 = {
 	.probe = iec104_probe,
 	.parse = iec104_parse,
 	.state_size = sizeof(struct iec104_state),
+	.state_fini = iec104_state_fini,
 };

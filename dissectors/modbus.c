@@ -903,6 +903,13 @@ static struct bld_parse_result modbus_parse(struct bld_parse_ctx *pc, const uint
 	return bld_parse_ok(total);
 }
 
+/* Free what the request tables hold. */
+static void modbus_state_fini(void *state)
+{
+	struct modbus_state *st = state;
+	bld_txn_fini(&st->txn);
+}
+
 const struct bld_dissector bld_dsc_modbus = {
 	.name = "modbus",
 	.description = "Modbus/TCP",
@@ -911,4 +918,5 @@ const struct bld_dissector bld_dsc_modbus = {
 	.probe = modbus_probe,
 	.parse = modbus_parse,
 	.state_size = sizeof(struct modbus_state),
+	.state_fini = modbus_state_fini,
 };

@@ -1673,6 +1673,13 @@ static enum bld_probe opcua_probe(const uint8_t *data, uint32_t len, bool to_ser
 	return BLD_PROBE_MATCH;
 }
 
+/* Free what the request tables hold. */
+static void opcua_state_fini(void *state)
+{
+	struct opcua_state *st = state;
+	bld_txn_fini(&st->txn);
+}
+
 const struct bld_dissector bld_dsc_opcua = {
 	.name = "opcua",
 	.description = "OPC UA binary (UA TCP)",
@@ -1681,4 +1688,5 @@ const struct bld_dissector bld_dsc_opcua = {
 	.probe = opcua_probe,
 	.parse = opcua_parse,
 	.state_size = sizeof(struct opcua_state),
+	.state_fini = opcua_state_fini,
 };

@@ -1327,6 +1327,7 @@ static struct bld_parse_result s7_parse(struct bld_parse_ctx *pc, const uint8_t 
 static void s7_state_fini(void *state)
 {
 	struct s7_state *st = state;
+	bld_txn_fini(&st->txn);
 	for (int i = 0; i < 2; i++) {
 		free(st->dir[i].r.buf);
 		st->dir[i].r.buf = NULL;

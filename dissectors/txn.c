@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "txn.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void remove_at(struct bld_txn_table *t, unsigned i)
@@ -30,13 +31,38 @@ static void expire(struct bld_txn_table *t, uint64_t now)
 	}
 }
 
+void bld_txn_fini(struct bld_txn_table *t)
+{
+	free(t->t);
+	t->t = NULL;
+	t->n = t->cap = 0;
+}
+
+/* Room for one more entry: false when the table is at BLD_TXN_MAX (or memory ran out). */
+static bool grow(struct bld_txn_table *t)
+{
+	if (t->n < t->cap)
+		return true;
+	if (t->cap >= BLD_TXN_MAX)
+		return false;
+	unsigned cap = t->cap ? t->cap * 2u : 4u;
+	struct bld_txn *nt = realloc(t->t, cap * sizeof(*nt));
+	if (!nt)
+		return false;
+	t->t = nt;
+	t->cap = (uint8_t)cap;
+	return true;
+}
+
 void bld_txn_request(struct bld_parse_ctx *pc, struct bld_txn_table *t, uint64_t key, uint64_t info)
 {
 	expire(t, pc->ts_ns);
 	int i = find(t, key);
 	if (i >= 0) {
 		remove_at(t, (unsigned)i);
-	} else if (t->n == BLD_TXN_MAX) {
+	} else if (!grow(t)) {
+		if (t->n == 0)
+			return; /* out of memory: this request goes unpaired */
 		remove_at(t, 0);
 		bld_event(pc, BLD_EVENT_APP_TXN_CAPACITY);
 	}

@@ -1,11 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Each line is built in a buffer and written with one fwrite: stdio calls per
+ * field (each taking the FILE lock) cost more than the parsing they report.
+ * A record is bounded (BLD_OP_MAX_FIELDS fields, BLD_OP_MAX_TEXT bytes of
+ * text, each byte at most 6 when escaped), so one buffer of LINE_MAX_BYTES
+ * holds any line; the appender still checks, and cuts rather than overrun.
+ */
 #include "op_json.h"
 
 #include <errno.h>
-#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flow_record.h"
+
+#define LINE_MAX_BYTES (256u << 10)
+
+struct line {
+	char *p;
+	size_t n;
+	bool cut;                /* something did not fit (never with names of sane length) */
+};
+
+static void put(struct line *l, const void *s, size_t n)
+{
+	if (n > LINE_MAX_BYTES - 2 - l->n) { /* keep room for the closing "}\n" */
+		l->cut = true;
+		return;
+	}
+	memcpy(l->p + l->n, s, n);
+	l->n += n;
+}
+
+static void put_c(struct line *l, char c)
+{
+	put(l, &c, 1);
+}
+
+static void put_s(struct line *l, const char *s)
+{
+	put(l, s, strlen(s));
+}
+
+static void put_u64(struct line *l, uint64_t v)
+{
+	char d[20];
+	int i = 20;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(l, d + i, (size_t)(20 - i));
+}
+
+static void put_i64(struct line *l, int64_t v)
+{
+	if (v < 0) {
+		put_c(l, '-');
+		put_u64(l, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(l, (uint64_t)v);
+	}
+}
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629 §4), or 0. */
 static unsigned utf8_len(const uint8_t *p, uint32_t n)
@@ -34,74 +89,146 @@ static unsigned utf8_len(const uint8_t *p, uint32_t n)
 	return len;
 }
 
-static void put_string(FILE *out, const void *s, uint32_t n)
+static void put_string(struct line *l, const void *s, uint32_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = s;
-	fputc('"', out);
+	put_c(l, '"');
 	for (uint32_t i = 0; i < n;) {
+		uint32_t run = i; /* copy plain ASCII in runs */
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+			run++;
+		put(l, p + i, run - i);
+		if (run == n)
+			break;
+		i = run;
 		uint8_t c = p[i];
 		if (c == '"' || c == '\\') {
-			fputc('\\', out);
-			fputc(c, out);
-			i++;
-		} else if (c >= 0x20 && c < 0x7f) {
-			fputc(c, out);
+			char e[2] = { '\\', (char)c };
+			put(l, e, 2);
 			i++;
 		} else if (c == '\n') {
-			fputs("\\n", out);
+			put(l, "\\n", 2);
 			i++;
 		} else if (c == '\t') {
-			fputs("\\t", out);
+			put(l, "\\t", 2);
 			i++;
 		} else {
 			unsigned k = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
 			if (k) {
-				fwrite(p + i, 1, k, out);
+				put(l, p + i, k);
 				i += k;
 			} else {
-				fprintf(out, "\\u%04x", c);
+				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				put(l, e, 6);
 				i++;
 			}
 		}
 	}
-	fputc('"', out);
+	put_c(l, '"');
 }
 
 /* JSON has no NaN or infinity: those are null. */
-static void put_real(FILE *out, const struct bld_op_field *f)
+static void put_real(struct line *l, const struct bld_op_field *f)
 {
 	char buf[40];
 	bld_op_real_text(f, buf, sizeof(buf));
-	fputs(buf[0] == 'n' || buf[0] == 'i' || buf[1] == 'i' ? "null" : buf, out);
+	put_s(l, buf[0] == 'n' || buf[0] == 'i' || buf[1] == 'i' ? "null" : buf);
 }
 
-static void put_envelope(FILE *out, const struct bld_endpoints *ep, uint64_t ts_ns, const char *proto)
+static void put_key(struct line *l, const char *key)
 {
-	char ts[40];
-	bld_format_time(ts_ns, ts, sizeof(ts));
-	fprintf(out, "{\"ts\":\"%s\",\"flow_id\":%" PRIu64 ",", ts, ep->flow_id);
-	const char *kind = ep->l2 ? "mac" : "ip";
-	fprintf(out, "\"src_%s\":\"%s\",", kind, ep->src);
-	if (ep->has_ports)
-		fprintf(out, "\"src_port\":%u,", ep->src_port);
-	fprintf(out, "\"dst_%s\":\"%s\",", kind, ep->dst);
-	if (ep->has_ports)
-		fprintf(out, "\"dst_port\":%u,", ep->dst_port);
-	fputs("\"proto\":", out);
-	put_string(out, proto, (uint32_t)strlen(proto));
+	put_string(l, key, (uint32_t)strlen(key));
+	put_c(l, ':');
+}
+
+/* bld_format_time()'s text, with the date and time of day formatted once per second of packet time. */
+static void put_time(struct line *l, uint64_t ts_ns)
+{
+	static __thread uint64_t cached_sec = UINT64_MAX;
+	static __thread char prefix[40];
+	static __thread size_t prefix_len;
+	uint64_t sec = ts_ns / 1000000000u;
+	if (sec != cached_sec) {
+		bld_format_time(sec * 1000000000u, prefix, sizeof(prefix));
+		prefix_len = strlen(prefix) - 8; /* without ".000000Z" */
+		cached_sec = sec;
+	}
+	put(l, prefix, prefix_len);
+	uint32_t us = (uint32_t)(ts_ns % 1000000000u / 1000u);
+	char frac[8] = { '.', 0, 0, 0, 0, 0, 0, 'Z' };
+	for (int i = 6; i >= 1; i--, us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	put(l, frac, 8);
+}
+
+static void put_envelope(struct line *l, const struct bld_endpoints *ep, uint64_t ts_ns, const char *proto)
+{
+	put_s(l, "{\"ts\":\"");
+	put_time(l, ts_ns);
+	put_s(l, "\",\"flow_id\":");
+	put_u64(l, ep->flow_id);
+	put_s(l, ep->l2 ? ",\"src_mac\":\"" : ",\"src_ip\":\"");
+	put_s(l, ep->src);
+	put_c(l, '"');
+	if (ep->has_ports) {
+		put_s(l, ",\"src_port\":");
+		put_u64(l, ep->src_port);
+	}
+	put_s(l, ep->l2 ? ",\"dst_mac\":\"" : ",\"dst_ip\":\"");
+	put_s(l, ep->dst);
+	put_c(l, '"');
+	if (ep->has_ports) {
+		put_s(l, ",\"dst_port\":");
+		put_u64(l, ep->dst_port);
+	}
+	put_s(l, ",\"proto\":");
+	put_string(l, proto, (uint32_t)strlen(proto));
+}
+
+/*
+ * Close the line and write it.  A line that did not fit (a bug: records are
+ * bounded) keeps its first `keep` bytes, the envelope, and says it was cut,
+ * so the output stays valid JSON lines.
+ */
+static int finish(FILE *out, struct line *l, size_t keep)
+{
+	if (l->cut) {
+		l->n = keep;
+		l->cut = false;
+		put_s(l, ",\"cut\":true");
+	}
+	put_s(l, "}\n");
+	return fwrite(l->p, 1, l->n, out) == l->n ? 0 : -EIO;
+}
+
+static char *line_buffer(void)
+{
+	static __thread char *buf;
+	if (!buf)
+		buf = malloc(LINE_MAX_BYTES);
+	return buf;
 }
 
 int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bld_op *op)
 {
-	put_envelope(out, ep, op->ts_ns, op->proto);
-	fprintf(out, ",\"dir\":\"%s\"", bld_op_dir_names[op->dir & 1]);
-	if (op->has_response_time)
-		fprintf(out, ",\"response_time_us\":%" PRIu64, op->response_time_ns / 1000);
+	struct line l = { .p = line_buffer() };
+	if (!l.p)
+		return -ENOMEM;
+	put_envelope(&l, ep, op->ts_ns, op->proto);
+	put_s(&l, ",\"dir\":\"");
+	put_s(&l, bld_op_dir_names[op->dir & 1]);
+	put_c(&l, '"');
+	if (op->has_response_time) {
+		put_s(&l, ",\"response_time_us\":");
+		put_u64(&l, op->response_time_ns / 1000);
+	}
 	if (op->overflow)
-		fputs(",\"truncated\":true", out);
-	fputc(',', out);
-	put_string(out, op->proto, (uint32_t)strlen(op->proto));
-	fputs(":{", out);
+		put_s(&l, ",\"truncated\":true");
+	size_t envelope = l.n;
+	put_c(&l, ',');
+	put_key(&l, op->proto);
+	put_c(&l, '{');
 	bool first = true; /* no comma before the first member of a container */
 	char closer[BLD_OP_MAX_DEPTH];
 	unsigned depth = 0;
@@ -109,59 +236,66 @@ int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bl
 		const struct bld_op_field *f = &op->f[i];
 		if (f->type == BLD_OPF_END) {
 			if (depth)
-				fputc(closer[--depth], out);
+				put_c(&l, closer[--depth]);
 			first = false;
 			continue;
 		}
 		if (!first)
-			fputc(',', out);
+			put_c(&l, ',');
 		first = false;
-		if (f->name) {
-			put_string(out, f->name, (uint32_t)strlen(f->name));
-			fputc(':', out);
-		}
+		if (f->name)
+			put_key(&l, f->name);
 		const uint8_t *t = (const uint8_t *)op->text + f->v.off;
 		switch (f->type) {
 		case BLD_OPF_UINT:
-			fprintf(out, "%" PRIu64, f->v.u);
+			put_u64(&l, f->v.u);
 			break;
 		case BLD_OPF_INT:
-			fprintf(out, "%" PRId64, f->v.i);
+			put_i64(&l, f->v.i);
 			break;
 		case BLD_OPF_BOOL:
-			fputs(f->v.b ? "true" : "false", out);
+			put_s(&l, f->v.b ? "true" : "false");
 			break;
 		case BLD_OPF_REAL:
-			put_real(out, f);
+			put_real(&l, f);
 			break;
 		case BLD_OPF_TEXT:
-			put_string(out, t, f->len);
+			put_string(&l, t, f->len);
 			break;
-		case BLD_OPF_HEX:
-			fputc('"', out);
-			for (uint32_t k = 0; k < f->len; k++)
-				fprintf(out, "%02x", t[k]);
-			fputc('"', out);
+		case BLD_OPF_HEX: {
+			static const char hex[] = "0123456789abcdef";
+			put_c(&l, '"');
+			for (uint32_t k = 0; k < f->len; k++) {
+				char h[2] = { hex[t[k] >> 4], hex[t[k] & 15] };
+				put(&l, h, 2);
+			}
+			put_c(&l, '"');
 			break;
+		}
 		case BLD_OPF_LIST:
 		case BLD_OPF_OBJECT:
-			fputc(f->type == BLD_OPF_LIST ? '[' : '{', out);
+			put_c(&l, f->type == BLD_OPF_LIST ? '[' : '{');
 			if (depth < BLD_OP_MAX_DEPTH)
 				closer[depth++] = f->type == BLD_OPF_LIST ? ']' : '}';
 			first = true;
 			break;
 		}
 	}
-	fputs("}}\n", out);
-	return ferror(out) ? -EIO : 0;
+	put_c(&l, '}');
+	return finish(out, &l, envelope);
 }
 
 int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *proto, enum bld_event ev,
 			 uint64_t ts_ns)
 {
-	put_envelope(out, ep, ts_ns, proto);
-	fprintf(out, ",\"event\":\"%s\",\"description\":", bld_event_names[ev]);
-	put_string(out, bld_event_docs[ev], (uint32_t)strlen(bld_event_docs[ev]));
-	fputs("}\n", out);
-	return ferror(out) ? -EIO : 0;
+	struct line l = { .p = line_buffer() };
+	if (!l.p)
+		return -ENOMEM;
+	put_envelope(&l, ep, ts_ns, proto);
+	size_t envelope = l.n;
+	put_s(&l, ",\"event\":\"");
+	put_s(&l, bld_event_names[ev]);
+	put_s(&l, "\",\"description\":");
+	put_string(&l, bld_event_docs[ev], (uint32_t)strlen(bld_event_docs[ev]));
+	return finish(out, &l, envelope);
 }

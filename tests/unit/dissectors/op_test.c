@@ -144,7 +144,9 @@ static void test_txn_pairing(void)
 {
 	struct bld_txn_table t = { 0 };
 	struct bld_parse_ctx pc = ctx(1000);
+	CU_ASSERT_PTR_NULL(t.t); /* nothing allocated until a request waits */
 	bld_txn_request(&pc, &t, 7, 0x33);
+	CU_ASSERT_EQUAL(t.cap, 4);
 	pc.ts_ns = 1500;
 	bld_txn_request(&pc, &t, 8, 0x44);
 	pc.ts_ns = 4000;
@@ -167,6 +169,9 @@ static void test_txn_pairing(void)
 	bld_op_begin(&pc, BLD_OP_RESPONSE);
 	CU_ASSERT_TRUE(bld_txn_response(&pc, &t, 9, NULL));
 	CU_ASSERT_EQUAL(op.response_time_ns, 0);
+	CU_ASSERT_TRUE(t.cap <= BLD_TXN_MAX);
+	bld_txn_fini(&t);
+	CU_ASSERT_PTR_NULL(t.t);
 }
 
 static void test_txn_cap_and_retry(void)
@@ -187,6 +192,9 @@ static void test_txn_cap_and_retry(void)
 	uint64_t info;
 	CU_ASSERT_TRUE(bld_txn_response(&pc, &t, 3, &info));
 	CU_ASSERT_EQUAL(info, 99);
+	CU_ASSERT_TRUE(t.cap <= BLD_TXN_MAX);
+	bld_txn_fini(&t);
+	CU_ASSERT_PTR_NULL(t.t);
 }
 
 static void test_txn_timeout(void)
@@ -212,6 +220,9 @@ static void test_txn_timeout(void)
 	}
 	CU_ASSERT_EQUAL(ev_count[BLD_EVENT_APP_TXN_CAPACITY], 0);
 	CU_ASSERT_TRUE(t.n <= BLD_TXN_MAX);
+	CU_ASSERT_TRUE(t.cap <= BLD_TXN_MAX);
+	bld_txn_fini(&t);
+	CU_ASSERT_PTR_NULL(t.t);
 }
 
 static void test_event_table(void)

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for --ops and --events lines (export/op_json.c): exact output,
+ * escaping of whatever bytes a device sent, and validity as JSON (jansson
+ * parses every line back).
+ */
+#include <jansson.h>
+
+#include "bld_test.h"
+#include "op_json.h"
+
+static struct bld_op op;
+
+static struct bld_op *begin(enum bld_op_dir dir)
+{
+	static const struct bld_dissector dsc = { .name = "modbus" };
+	static struct bld_parse_ctx pc;
+	pc = (struct bld_parse_ctx){ .dsc = &dsc, .ts_ns = 1715666400123456789ull, .to_server = true, .op = &op };
+	return bld_op_begin(&pc, dir);
+}
+
+static const struct bld_endpoints ep = {
+	.flow_id = 7, .src = "10.10.0.11", .dst = "10.10.1.12", .src_port = 50432, .dst_port = 502, .has_ports = true,
+};
+
+/* The op's line (static buffer), checked to parse as one JSON object. */
+static const char *line(void)
+{
+	static char buf[1 << 18];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(bld_op_write_json(m, &ep, &op), 0);
+	fclose(m);
+	json_error_t err;
+	json_t *j = json_loads(buf, JSON_DECODE_INT_AS_REAL, &err); /* jansson's integers stop at INT64_MAX */
+	if (!j)
+		fprintf(stderr, "\n    not JSON (%s): %.300s", err.text, buf);
+	CU_ASSERT_PTR_NOT_NULL(j);
+	json_decref(j);
+	return buf;
+}
+
+static void test_exact_line(void)
+{
+	struct bld_op *o = begin(BLD_OP_RESPONSE);
+	op.has_response_time = true;
+	op.response_time_ns = 2114999;
+	bld_op_uint(o, "transaction", 41);
+	bld_op_int(o, "delta", -5);
+	bld_op_bool(o, "more", true);
+	bld_op_list(o, "values");
+	bld_op_uint(o, NULL, 1200);
+	bld_op_uint(o, NULL, 0);
+	bld_op_end(o);
+	bld_op_list(o, "objects");
+	bld_op_object(o, NULL);
+	bld_op_hex(o, "raw", "\x0a\xff", 2);
+	bld_op_end(o);
+	bld_op_end(o);
+	bld_op_real32(o, "value", 0.1f);
+	CU_ASSERT_STRING_EQUAL(line(),
+			       "{\"ts\":\"2024-05-14T06:00:00.123456Z\",\"flow_id\":7,\"src_ip\":\"10.10.0.11\","
+			       "\"src_port\":50432,\"dst_ip\":\"10.10.1.12\",\"dst_port\":502,\"proto\":\"modbus\","
+			       "\"dir\":\"response\",\"response_time_us\":2114,\"modbus\":{\"transaction\":41,"
+			       "\"delta\":-5,\"more\":true,\"values\":[1200,0],\"objects\":[{\"raw\":\"0aff\"}],"
+			       "\"value\":0.1}}\n");
+}
+
+static void test_escaping(void)
+{
+	struct bld_op *o = begin(BLD_OP_REQUEST);
+	/* quote, backslash, newline, tab, a control byte, valid UTF-8 (é, €), invalid (lone 0xff, cut 0xe2 0x82) */
+	static const char name[] = "a\"b\\c\nd\te\x01 \xc3\xa9 \xe2\x82\xac \xff \xe2\x82";
+	bld_op_text(o, "product_name", name, sizeof(name) - 1);
+	bld_op_real(o, "nan", 0.0 / 0.0);
+	bld_op_int(o, "min", INT64_MIN);
+	bld_op_uint(o, "max", UINT64_MAX);
+	const char *l = line();
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"product_name\":\"a\\\"b\\\\c\\nd\\te\\u0001 \xc3\xa9 \xe2\x82\xac \\u00ff "
+					"\\u00e2\\u0082\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"nan\":null"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"min\":-9223372036854775808"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"max\":18446744073709551615"));
+}
+
+static void test_full_record_fits(void)
+{
+	struct bld_op *o = begin(BLD_OP_REQUEST);
+	static char junk[BLD_OP_MAX_TEXT];
+	memset(junk, 0x01, sizeof(junk)); /* every byte escaped: six bytes each */
+	bld_op_text(o, "junk", junk, sizeof(junk));
+	bld_op_list(o, "values");
+	for (int i = 0; i < 2 * BLD_OP_MAX_FIELDS; i++)
+		bld_op_uint(o, NULL, UINT64_MAX);
+	bld_op_end(o);
+	const char *l = line();
+	CU_ASSERT_PTR_NOT_NULL(strstr(l, "\"truncated\":true"));
+	CU_ASSERT_PTR_NULL(strstr(l, "\"cut\""));
+}
+
+static void test_event_line(void)
+{
+	static char buf[4096];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(bld_event_write_json(m, &ep, "modbus", BLD_EVENT_MODBUS_EXCEPTION, 1715666400000000000ull), 0);
+	fclose(m);
+	CU_ASSERT_STRING_EQUAL(buf, "{\"ts\":\"2024-05-14T06:00:00.000000Z\",\"flow_id\":7,\"src_ip\":\"10.10.0.11\","
+				    "\"src_port\":50432,\"dst_ip\":\"10.10.1.12\",\"dst_port\":502,\"proto\":\"modbus\","
+				    "\"event\":\"modbus.exception\",\"description\":\"an exception response (function "
+				    "code with bit 7 set)\"}\n");
+}
+
+int main(void)
+{
+	static const struct bld_test_case tests[] = {
+		{ "an exact line", test_exact_line },
+		{ "escaping device bytes; nan, extremes", test_escaping },
+		{ "the largest record fits", test_full_record_fits },
+		{ "an event line", test_event_line },
+	};
+	return bld_test_run("export/op_json", tests, BLD_TEST_COUNT(tests));
+}
