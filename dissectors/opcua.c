@@ -1045,6 +1045,14 @@ static void opn_response(struct msg *m)
 	bld_op_uint(m->op, "server_nonce_length", nonce.len);
 }
 
+/* The fields a ReadValueId and a WriteValue share: which attribute of which node, and which part of it. */
+static void put_node_attribute(struct bld_op *op, const struct ua_nodeid *node, uint32_t attr, struct ua_bytes range)
+{
+	op_nodeid(op, "node_id", node);
+	bld_op_uint(op, "attribute_id", attr);
+	op_string(op, "index_range", range, OPCUA_MAX_NAME);
+}
+
 /* ReadRequest (§5.10.2): max age Double | timestamps to return | nodes to read ReadValueId[]
  * (node id | attribute id | index range String | data encoding QualifiedName). */
 static void read_request(struct msg *m)
@@ -1067,9 +1075,7 @@ static void read_request(struct msg *m)
 		if (!ua_ok(u))
 			break;
 		bld_op_object(m->op, NULL);
-		op_nodeid(m->op, "node_id", &node);
-		bld_op_uint(m->op, "attribute_id", attr);
-		op_string(m->op, "index_range", range, OPCUA_MAX_NAME);
+		put_node_attribute(m->op, &node, attr, range);
 		bld_op_end(m->op);
 	}
 	bld_op_end(m->op);
@@ -1092,9 +1098,7 @@ static void write_request(struct msg *m)
 		if (!ua_ok(u))
 			break;
 		bld_op_object(m->op, NULL);
-		op_nodeid(m->op, "node_id", &node);
-		bld_op_uint(m->op, "attribute_id", attr);
-		op_string(m->op, "index_range", range, OPCUA_MAX_NAME);
+		put_node_attribute(m->op, &node, attr, range);
 		ua_datavalue(u, m->op, 0);
 		bld_op_end(m->op);
 	}

@@ -22,6 +22,8 @@ struct line {
 	bool cut;                /* something did not fit (never with names of sane length) */
 };
 
+static const char hex[] = "0123456789abcdef";
+
 static void put(struct line *l, const void *s, size_t n)
 {
 	if (n > LINE_MAX_BYTES - 2 - l->n) { /* keep room for the closing "}\n" */
@@ -91,7 +93,6 @@ static unsigned utf8_len(const uint8_t *p, uint32_t n)
 
 static void put_string(struct line *l, const void *s, uint32_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = s;
 	put_c(l, '"');
 	for (uint32_t i = 0; i < n;) {
@@ -263,7 +264,6 @@ int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bl
 			put_string(&l, t, f->len);
 			break;
 		case BLD_OPF_HEX: {
-			static const char hex[] = "0123456789abcdef";
 			put_c(&l, '"');
 			for (uint32_t k = 0; k < f->len; k++) {
 				char h[2] = { hex[t[k] >> 4], hex[t[k] & 15] };
