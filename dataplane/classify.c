@@ -319,3 +319,33 @@ const char *bld_classify_app_name(const struct bld_classifier *c, const struct b
 		return "unknown";
 	}
 }
+
+bool bld_classify_known_app(void *ctx, const char *name)
+{
+	const struct bld_classifier *c = ctx;
+	if (strcmp(name, "unknown") == 0 || bld_registry_find(name) != BLD_PROTO_UNKNOWN)
+		return true;
+	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
+		if (strcmp(ethertypes[i].name, name) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(llc_names) / sizeof(llc_names[0]); i++)
+		if (strcmp(llc_names[i], name) == 0)
+			return true;
+	/* nDPI's names, lower case as flows show them: "dns", or "master.app" like "tls.google" */
+	for (const char *c0 = name; *c0; c0++)
+		if (isupper((unsigned char)*c0))
+			return false;
+	char part[64];
+	const char *s = name;
+	while (*s) {
+		size_t n = strcspn(s, ".");
+		if (n == 0 || n >= sizeof(part))
+			return false;
+		memcpy(part, s, n);
+		part[n] = 0;
+		if (ndpi_get_proto_by_name(c->ndpi, part) == NDPI_PROTOCOL_UNKNOWN)
+			return false;
+		s += n + (s[n] == '.');
+	}
+	return true;
+}

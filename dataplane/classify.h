@@ -59,4 +59,11 @@ void bld_classify_finish(struct bld_classifier *c, struct bld_flow *f);
 const char *bld_classify_app_name(const struct bld_classifier *c, const struct bld_flow *f, char *buf,
 				  size_t len);
 
+/*
+ * Whether a flow can be reported with app name `name` (Bollard's names,
+ * ethertype names, nDPI's in lower case): how `bollard check` catches a
+ * misspelt protocol.  ctx is a struct bld_classifier.
+ */
+bool bld_classify_known_app(void *ctx, const char *name);
+
 #endif /* BLD_CLASSIFY_H */

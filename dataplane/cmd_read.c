@@ -26,6 +26,7 @@ struct read_opts {
 	const char *flows_path;
 	const char *ops_path;
 	const char *events_path;
+	const char *policy_path;
 	bool json_summary;
 	bool no_dissect;
 	bool progress;
@@ -55,8 +56,12 @@ static void usage(FILE *out)
 		"      --flows FILE      write one JSON line per flow when it ends ('-' for stdout)\n"
 		"      --ops FILE        write one JSON line per industrial PDU parsed: who, what\n"
 		"                        function, which addresses and values (docs/protocols.md)\n"
-		"      --events FILE     write one JSON line per protocol event (malformed PDUs,\n"
-		"                        state violations, exceptions, stream anomalies)\n"
+		"      --events FILE     write one JSON line per event: with --policy, the policy's\n"
+		"                        alerts and the protocol events, aggregated (docs/events.md);\n"
+		"                        without, each protocol event (malformed PDUs, state\n"
+		"                        violations, exceptions, stream anomalies)\n"
+		"      --policy FILE     judge flows and operations against an allow-list policy\n"
+		"                        (docs/policy.md); the summary lists the alerts\n"
 		"      --no-dissect      classify flows only, parse no PDUs (faster)\n"
 		"      --json-summary    print the summary as JSON instead of text\n"
 		"      --max-flows N     flow table capacity (default 1048576); when full the\n"
@@ -68,12 +73,13 @@ static void usage(FILE *out)
 
 static int parse_opts(int argc, char **argv, struct read_opts *o)
 {
-	enum { OPT_FLOWS = 256, OPT_OPS, OPT_EVENTS, OPT_NO_DISSECT, OPT_JSON, OPT_MAX_FLOWS, OPT_NO_PROGRESS };
+	enum { OPT_FLOWS = 256, OPT_OPS, OPT_EVENTS, OPT_POLICY, OPT_NO_DISSECT, OPT_JSON, OPT_MAX_FLOWS, OPT_NO_PROGRESS };
 	static const struct option longopts[] = {
 		{ "filter", required_argument, NULL, 'f' },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "ops", required_argument, NULL, OPT_OPS },
 		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "no-dissect", no_argument, NULL, OPT_NO_DISSECT },
 		{ "json-summary", no_argument, NULL, OPT_JSON },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
@@ -96,6 +102,9 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			break;
 		case OPT_EVENTS:
 			o->events_path = optarg;
+			break;
+		case OPT_POLICY:
+			o->policy_path = optarg;
 			break;
 		case OPT_NO_DISSECT:
 			o->no_dissect = true;
@@ -173,6 +182,14 @@ static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, 
 	struct bld_endpoints ep;
 	bld_engine_endpoints(f, to_server, &ep);
 	rc->events.err = bld_event_write_json(rc->events.f, &ep, bld_engine_flow_proto(f), ev, ts_ns);
+}
+
+static void on_alert(void *ctx, const struct bld_alert *a)
+{
+	struct read_ctx *rc = ctx;
+	bld_report_alert(rc->report, a);
+	if (rc->events.f && !rc->events.err)
+		rc->events.err = bld_alert_write_json(rc->events.f, a);
 }
 
 static int jsonl_open(struct jsonl_out *j, const char *option, const char *path)
@@ -287,6 +304,7 @@ int bld_cmd_read(int argc, char **argv)
 	int status = BLD_EXIT_OK;
 	struct read_ctx ctx = { 0 };
 	struct bld_engine *e = NULL;
+	struct bld_policy *policy = NULL;
 	struct progress prog = { 0 };
 
 	/* Check every input before any work: a typo should not cost a long run. */
@@ -307,6 +325,8 @@ int bld_cmd_read(int argc, char **argv)
 		}
 	}
 	prog.on = o.progress && isatty(STDERR_FILENO) && prog.total >= PROGRESS_MIN_BYTES;
+	if (o.policy_path && !(policy = bld_policy_open("read", o.policy_path)))
+		return BLD_EXIT_USAGE;
 
 	ctx.report = bld_report_create();
 	if (!ctx.report)
@@ -324,8 +344,12 @@ int bld_cmd_read(int argc, char **argv)
 	cfg.dissect = !o.no_dissect;
 	cfg.on_flow_end = on_flow_end;
 	cfg.on_op = o.ops_path ? on_op : NULL;
-	cfg.on_event = o.events_path ? on_event : NULL;
+	cfg.on_event = o.events_path && !policy ? on_event : NULL;
+	cfg.policy = policy;
+	cfg.on_alert = on_alert;
 	cfg.ctx = &ctx;
+	if (policy)
+		bld_report_policy(ctx.report, o.policy_path);
 	e = bld_engine_create(&cfg);
 	if (!e)
 		goto nomem;
@@ -373,6 +397,7 @@ out:
 	jsonl_close(&ctx.ops);
 	jsonl_close(&ctx.events);
 	bld_engine_destroy(e);
+	bld_policy_free(policy);
 	bld_report_destroy(ctx.report);
 	return status;
 }

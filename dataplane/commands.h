@@ -9,5 +9,10 @@
 #define BLD_EXIT_USAGE 2     /* bad arguments, unreadable file, out of memory */
 
 int bld_cmd_read(int argc, char **argv);
+int bld_cmd_check(int argc, char **argv);
+
+/* Load a policy for sub-command cmd; on errors print them (file:line:column) and return NULL. */
+struct bld_policy;
+struct bld_policy *bld_policy_open(const char *cmd, const char *path);
 
 #endif

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct bld_engine {
 	struct bld_sink sink;
 	const struct bld_flow *cur_flow;
 	struct bld_op op;                 /* scratch record, reused for every PDU */
+	struct bld_policy_eval *policy;   /* judging against cfg.policy, or NULL */
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
@@ -36,12 +38,53 @@ void bld_engine_config_default(struct bld_engine_config *cfg)
 	cfg->dissect = true;
 }
 
+/* What the policy evaluator knows of a flow: plain addresses, ports, the app name. */
+static void policy_flow(const struct bld_engine *e, const struct bld_flow *f, struct bld_policy_flow *pf,
+			char *app, size_t app_len)
+{
+	const struct bld_addr *client = f->client_is_a ? &f->key.a : &f->key.b;
+	const struct bld_addr *server = f->client_is_a ? &f->key.b : &f->key.a;
+	memset(pf, 0, sizeof(*pf));
+	pf->flow_id = f->id;
+	pf->family = f->key.ip_version;
+	if (pf->family == 4) {
+		memcpy(pf->client_ip, client->b + 12, 4);
+		memcpy(pf->server_ip, server->b + 12, 4);
+	} else if (pf->family == 6) {
+		memcpy(pf->client_ip, client->b, 16);
+		memcpy(pf->server_ip, server->b, 16);
+	} else {
+		memcpy(pf->client_mac, client->b, 6);
+		memcpy(pf->server_mac, server->b, 6);
+	}
+	pf->has_ports = f->key.l4 == IPPROTO_TCP || f->key.l4 == IPPROTO_UDP || f->key.l4 == IPPROTO_SCTP;
+	pf->client_port = f->client_is_a ? f->key.port_a : f->key.port_b;
+	pf->server_port = f->client_is_a ? f->key.port_b : f->key.port_a;
+	pf->l4 = f->key.l4;
+	pf->app = bld_classify_app_name(e->classifier, f, app, app_len);
+}
+
+static void policy_judge_flow(struct bld_engine *e, struct bld_flow *f, uint64_t ts)
+{
+	struct bld_policy_flow pf;
+	char app[64];
+	policy_flow(e, f, &pf, app, sizeof(app));
+	bld_policy_eval_flow(e->policy, &pf, &f->policy, ts);
+}
+
 static void sink_op(void *ctx, const struct bld_op *op)
 {
 	struct bld_engine *e = ctx;
 	e->stats.ops++;
 	if (e->cfg.on_op)
 		e->cfg.on_op(e->cfg.ctx, e, e->cur_flow, op);
+	if (e->policy) {
+		struct bld_policy_flow pf;
+		char app[64];
+		policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
+		/* the flow state is the engine's own: cur_flow is const only for the callbacks */
+		bld_policy_eval_op(e->policy, &pf, &((struct bld_flow *)e->cur_flow)->policy, op);
+	}
 }
 
 static void sink_event(void *ctx, enum bld_event ev, uint64_t ts_ns, bool to_server)
@@ -50,6 +93,12 @@ static void sink_event(void *ctx, enum bld_event ev, uint64_t ts_ns, bool to_ser
 	e->stats.events[ev]++;
 	if (e->cfg.on_event)
 		e->cfg.on_event(e->cfg.ctx, e, e->cur_flow, ev, ts_ns, to_server);
+	if (e->policy) {
+		struct bld_policy_flow pf;
+		char app[64];
+		policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
+		bld_policy_eval_event(e->policy, &pf, (uint16_t)ev, ts_ns, to_server);
+	}
 }
 
 static struct bld_session_env session_env(struct bld_engine *e, const struct bld_flow *f, uint64_t ts)
@@ -134,8 +183,17 @@ static void flow_ended(void *ctx, struct bld_flow *f, enum bld_flow_end why)
 	if (verdict_now)
 		check_port(e, f, f->ts_last, true);
 	session_end(e, f, f->ts_last);
+	if (e->policy)
+		policy_judge_flow(e, f, f->ts_last);   /* flows that never got a verdict before they ended */
 	if (e->cfg.on_flow_end)
 		e->cfg.on_flow_end(e->cfg.ctx, e, f, why);
+}
+
+static void forward_alert(void *ctx, const struct bld_alert *a)
+{
+	struct bld_engine *e = ctx;
+	if (e->cfg.on_alert)
+		e->cfg.on_alert(e->cfg.ctx, a);
 }
 
 struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
@@ -158,8 +216,12 @@ struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 	e->frag = bld_ipfrag_create(&cfg->frag);
 	if (!e->frag)
 		goto free_classifier;
+	if (cfg->policy && !(e->policy = bld_policy_eval_create(cfg->policy, forward_alert, e)))
+		goto free_frag;
 	return e;
 
+free_frag:
+	bld_ipfrag_destroy(e->frag);
 free_classifier:
 	if (e->owns_classifier)
 		bld_classifier_destroy(e->classifier);
@@ -178,7 +240,9 @@ void bld_engine_destroy(struct bld_engine *e)
 	e->cfg.on_flow_end = NULL;
 	e->cfg.on_op = NULL;
 	e->cfg.on_event = NULL;
+	e->cfg.on_alert = NULL;
 	bld_flow_table_flush(e->flows);
+	bld_policy_eval_destroy(e->policy);
 	bld_ipfrag_destroy(e->frag);
 	bld_flow_table_destroy(e->flows);
 	if (e->owns_classifier)
@@ -373,6 +437,8 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 		bld_classify_packet(e->classifier, f, d, probe_data, probe_len, to_server, ts);
 		if (f->classified && d->payload_len)
 			check_port(e, f, ts, to_server);
+		if (f->classified && e->policy)
+			policy_judge_flow(e, f, ts);
 	}
 	if (e->cfg.dissect && (f->session || d->payload_len))
 		app_layer(e, f, d, from_a, to_server, ts, fed);
@@ -396,6 +462,8 @@ static void process_one(struct bld_engine *e, const struct bld_pkt *p)
 
 	bld_flow_table_expire(e->flows, ts);
 	bld_ipfrag_expire(e->frag, ts, e->stats.decode);
+	if (e->policy)
+		bld_policy_eval_tick(e->policy, ts);
 
 	switch (bld_decode_packet(p, &d, e->stats.decode)) {
 	case BLD_DECODED_L4:
@@ -431,6 +499,27 @@ unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pk
 void bld_engine_finish(struct bld_engine *e)
 {
 	bld_flow_table_flush(e->flows);
+	if (e->policy)
+		bld_policy_eval_finish(e->policy, e->stats.ts_last);
+}
+
+int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
+{
+	struct bld_policy_eval *ev = NULL;
+	if (p && !(ev = bld_policy_eval_create(p, forward_alert, e)))
+		return -ENOMEM;
+	if (e->policy) {
+		bld_policy_eval_finish(e->policy, e->stats.ts_last);
+		bld_policy_eval_destroy(e->policy);
+	}
+	e->policy = ev;
+	e->cfg.policy = p;
+	return 0;
+}
+
+const struct bld_policy_eval *bld_engine_policy_eval(const struct bld_engine *e)
+{
+	return e->policy;
 }
 
 void bld_engine_stats(const struct bld_engine *e, struct bld_engine_stats *s)

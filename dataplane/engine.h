@@ -16,6 +16,7 @@
 #include "ipfrag.h"
 #include "op.h"
 #include "packet.h"
+#include "policy.h"
 #include "reassembly.h"
 
 struct bld_engine;
@@ -40,6 +41,15 @@ struct bld_engine_config {
 	bld_engine_flow_end_fn on_flow_end;
 	bld_engine_op_fn on_op;
 	bld_engine_event_fn on_event;
+	/*
+	 * An allow-list policy to judge flows, operations and protocol events
+	 * against (policy.h); its alerts go to on_alert.  With a policy,
+	 * protocol events reach on_alert (aggregated) as well as on_event.
+	 * The engine does not own the policy: it must outlive the engine or
+	 * the next bld_engine_set_policy().
+	 */
+	const struct bld_policy *policy;
+	bld_alert_fn on_alert;
 	void *ctx;
 	/*
 	 * A classifier to borrow instead of creating one (nDPI's set-up takes
@@ -68,6 +78,16 @@ void bld_engine_destroy(struct bld_engine *e);
 
 /* Process n packets; returns n (every packet is accounted for, if only as a decode error). */
 unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n);
+
+/*
+ * Judge from now on with policy p (NULL: none), e.g. after a reload: the
+ * old evaluator reports what it aggregated, flows are judged again lazily.
+ * Returns 0 or -ENOMEM (the old policy stays).
+ */
+int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p);
+
+/* The policy evaluator (rule hits, alert counts), or NULL without a policy. */
+const struct bld_policy_eval *bld_engine_policy_eval(const struct bld_engine *e);
 
 /* End of input: end every flow (EOF). */
 void bld_engine_finish(struct bld_engine *e);

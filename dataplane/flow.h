@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "policy.h"
 
 /* 48 bytes, all padding explicit and zeroed so keys compare with memcmp. */
 struct bld_flow_key {
@@ -80,6 +81,7 @@ struct bld_flow {
 	uint64_t pkts[2], bytes[2];
 	void *classify_state;    /* classifier's per-flow state while it works, else NULL */
 	void *session;           /* application layer (session.h) while a Bollard dissector may parse, else NULL */
+	struct bld_policy_flow_state policy;   /* the policy's verdict (policy.h) */
 	uint32_t hash_next;      /* bucket chain, slot index (0 = end) */
 	uint32_t lru_prev, lru_next;
 	uint16_t ndpi_master, ndpi_app;

@@ -10,7 +10,8 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "read", bld_cmd_read, "analyse pcap/pcapng captures offline (flows, protocols, findings)" },
+	{ "read", bld_cmd_read, "analyse pcap/pcapng captures offline (flows, protocols, alerts)" },
+	{ "check", bld_cmd_check, "validate policy files (every problem as file:line:column)" },
 };
 
 static void usage(FILE *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op_json.h"
 #include "registry.h"
 
 #define MAX_PROTOCOLS 512
@@ -47,7 +48,23 @@ struct input_row {
 	uint64_t filtered;
 };
 
+/* Policy alerts by event name (op.not_allowed, modbus.exception, ...). */
+struct alert_row {
+	char event[48];
+	uint64_t lines, occurrences;
+	uint64_t by_severity[BLD_SEV_MAX];
+};
+
+#define MAX_ALERT_KINDS 256
+#define ALERT_EXAMPLES 20
+
 struct bld_report {
+	const char *policy;              /* the policy's file, when one judged the traffic */
+	struct alert_row alerts[MAX_ALERT_KINDS];
+	unsigned n_alerts;
+	uint64_t alert_lines, alert_occurrences;
+	char *examples[ALERT_EXAMPLES];  /* the first alerts, one line each, for people */
+	unsigned n_examples;
 	struct proto_row protos[MAX_PROTOCOLS];
 	unsigned n_protos;
 	uint64_t protos_dropped;
@@ -114,6 +131,9 @@ struct bld_report *bld_report_create(void)
 
 void bld_report_destroy(struct bld_report *r)
 {
+	if (r)
+		for (unsigned k = 0; k < r->n_examples; k++)
+			free(r->examples[k]);
 	if (!r)
 		return;
 	for (unsigned i = 0; i < r->n_inputs; i++) {
@@ -124,6 +144,42 @@ void bld_report_destroy(struct bld_report *r)
 		free(r->probers[i].ports);
 	free(r->convs);
 	free(r);
+}
+
+void bld_report_policy(struct bld_report *r, const char *path)
+{
+	r->policy = path;
+}
+
+void bld_report_alert(struct bld_report *r, const struct bld_alert *a)
+{
+	const char *name = bld_alert_event_name(a);
+	r->alert_lines++;
+	r->alert_occurrences += a->count;
+	unsigned i = 0;
+	while (i < r->n_alerts && strcmp(r->alerts[i].event, name) != 0)
+		i++;
+	if (i == r->n_alerts && r->n_alerts < MAX_ALERT_KINDS)
+		snprintf(r->alerts[r->n_alerts++].event, sizeof(r->alerts[0].event), "%s", name);
+	if (i < r->n_alerts) {
+		r->alerts[i].lines++;
+		r->alerts[i].occurrences += a->count;
+		r->alerts[i].by_severity[a->severity]++;
+	}
+	if (r->n_examples >= ALERT_EXAMPLES || a->kind == BLD_ALERT_PROTOCOL)
+		return;
+	char when[40], line[512];
+	bld_format_time(a->first_ns, when, sizeof(when));
+	snprintf(line, sizeof(line), "%s %-8s %-18s %s%s%s%s%s", when, bld_severity_names[a->severity], name,
+		 a->rule ? "rule " : "", a->rule ? a->rule : "", a->rule ? ": " : "", a->reason,
+		 a->detail && a->detail[0] ? "" : "");
+	if (a->detail && a->detail[0]) {
+		size_t n = strlen(line);
+		snprintf(line + n, sizeof(line) - n, " [%s]", a->detail);
+	}
+	r->examples[r->n_examples] = strdup(line);
+	if (r->examples[r->n_examples])
+		r->n_examples++;
 }
 
 void bld_report_input(struct bld_report *r, const char *path, uint64_t filtered, const char *error)
@@ -340,6 +396,19 @@ void bld_report_print_text(const struct bld_report *r, const struct bld_engine_s
 				bld_event_docs[i]);
 		}
 
+	if (r->policy) {
+		fprintf(out, "\nPolicy alerts (%s)\n", r->policy);
+		if (!r->alert_lines)
+			fprintf(out, "  none: everything seen is allowed\n");
+		for (unsigned i = 0; i < r->n_alerts; i++)
+			fprintf(out, "  %-36s %8llu lines %10llu occurrences\n", r->alerts[i].event,
+				(unsigned long long)r->alerts[i].lines, (unsigned long long)r->alerts[i].occurrences);
+		if (r->n_examples)
+			fprintf(out, "  first %u:\n", r->n_examples);
+		for (unsigned i = 0; i < r->n_examples; i++)
+			fprintf(out, "    %s\n", r->examples[i]);
+	}
+
 	fprintf(out, "\nFindings\n");
 	unsigned findings = 0;
 	for (unsigned i = 0; i < r->n_convs && convs; i++)
@@ -464,6 +533,22 @@ int bld_report_print_json(const struct bld_report *r, const struct bld_engine_st
 			json_object_set_new(streams, bld_stream_counter_names[i], json_integer((json_int_t)s->stream[i]));
 	json_object_set_new(o, "protocol_events", evs);
 	json_object_set_new(o, "stream", streams);
+	if (r->policy) {
+		json_t *by = json_object();
+		for (unsigned i = 0; i < r->n_alerts; i++) {
+			json_t *sev = json_object();
+			for (int k = 0; k < BLD_SEV_MAX; k++)
+				if (r->alerts[i].by_severity[k])
+					json_object_set_new(sev, bld_severity_names[k],
+							    json_integer((json_int_t)r->alerts[i].by_severity[k]));
+			json_object_set_new(by, r->alerts[i].event,
+					    json_pack("{s:I, s:I, s:o}", "lines", (json_int_t)r->alerts[i].lines,
+						      "occurrences", (json_int_t)r->alerts[i].occurrences, "severity", sev));
+		}
+		json_object_set_new(o, "alerts", json_pack("{s:s, s:I, s:I, s:o}", "policy", r->policy, "lines",
+							   (json_int_t)r->alert_lines, "occurrences",
+							   (json_int_t)r->alert_occurrences, "by_event", by));
+	}
 
 	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF ? -EIO : 0;
 	json_decref(o);

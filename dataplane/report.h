@@ -21,6 +21,11 @@ void bld_report_destroy(struct bld_report *r);
 void bld_report_flow(struct bld_report *r, const struct bld_flow_record *rec);
 
 /* Inputs as they were read, and what went wrong with them (NULL when fine). */
+/* Alerts of a policy (path: its file) are summarised too. */
+void bld_report_policy(struct bld_report *r, const char *path);
+struct bld_alert;
+void bld_report_alert(struct bld_report *r, const struct bld_alert *a);
+
 void bld_report_input(struct bld_report *r, const char *path, uint64_t filtered, const char *error);
 
 void bld_report_print_text(const struct bld_report *r, const struct bld_engine_stats *s, FILE *out);

@@ -72,6 +72,7 @@ static inline struct bld_parse_result bld_parse_error(uint32_t skip)
 }
 
 struct bld_parse_ctx;
+struct bld_field_spec;
 
 struct bld_dissector {
 	const char *name;            /* Bollard's protocol name, used in flows, policies and events */
@@ -97,6 +98,9 @@ struct bld_dissector {
 	 * TCP gap): forget any PDU half assembled from earlier bytes.  May be NULL.
 	 */
 	void (*gap)(void *state, bool to_server);
+	/* The fields policies may constrain (fields.h); n_fields 0: flow-level rules only. */
+	const struct bld_field_spec *fields;
+	uint32_t n_fields;
 };
 
 #endif /* BLD_DISSECTOR_H */

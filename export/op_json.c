@@ -8,7 +8,9 @@
  */
 #include "op_json.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,25 +213,23 @@ static char *line_buffer(void)
 	return buf;
 }
 
-int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bld_op *op)
+/* "dir":"request",...,"modbus":{...fields...} */
+static void put_op(struct line *l, const struct bld_op *op, size_t *envelope)
 {
-	struct line l = { .p = line_buffer() };
-	if (!l.p)
-		return -ENOMEM;
-	put_envelope(&l, ep, op->ts_ns, op->proto);
-	put_s(&l, ",\"dir\":\"");
-	put_s(&l, bld_op_dir_names[op->dir & 1]);
-	put_c(&l, '"');
+	put_s(l, "\"dir\":\"");
+	put_s(l, bld_op_dir_names[op->dir & 1]);
+	put_c(l, '"');
 	if (op->has_response_time) {
-		put_s(&l, ",\"response_time_us\":");
-		put_u64(&l, op->response_time_ns / 1000);
+		put_s(l, ",\"response_time_us\":");
+		put_u64(l, op->response_time_ns / 1000);
 	}
 	if (op->overflow)
-		put_s(&l, ",\"truncated\":true");
-	size_t envelope = l.n;
-	put_c(&l, ',');
-	put_key(&l, op->proto);
-	put_c(&l, '{');
+		put_s(l, ",\"truncated\":true");
+	if (envelope)
+		*envelope = l->n;
+	put_c(l, ',');
+	put_key(l, op->proto);
+	put_c(l, '{');
 	bool first = true; /* no comma before the first member of a container */
 	char closer[BLD_OP_MAX_DEPTH];
 	unsigned depth = 0;
@@ -237,51 +237,62 @@ int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bl
 		const struct bld_op_field *f = &op->f[i];
 		if (f->type == BLD_OPF_END) {
 			if (depth)
-				put_c(&l, closer[--depth]);
+				put_c(l, closer[--depth]);
 			first = false;
 			continue;
 		}
 		if (!first)
-			put_c(&l, ',');
+			put_c(l, ',');
 		first = false;
 		if (f->name)
-			put_key(&l, f->name);
+			put_key(l, f->name);
 		const uint8_t *t = (const uint8_t *)op->text + f->v.off;
 		switch (f->type) {
 		case BLD_OPF_UINT:
-			put_u64(&l, f->v.u);
+			put_u64(l, f->v.u);
 			break;
 		case BLD_OPF_INT:
-			put_i64(&l, f->v.i);
+			put_i64(l, f->v.i);
 			break;
 		case BLD_OPF_BOOL:
-			put_s(&l, f->v.b ? "true" : "false");
+			put_s(l, f->v.b ? "true" : "false");
 			break;
 		case BLD_OPF_REAL:
-			put_real(&l, f);
+			put_real(l, f);
 			break;
 		case BLD_OPF_TEXT:
-			put_string(&l, t, f->len);
+			put_string(l, t, f->len);
 			break;
 		case BLD_OPF_HEX: {
-			put_c(&l, '"');
+			put_c(l, '"');
 			for (uint32_t k = 0; k < f->len; k++) {
 				char h[2] = { hex[t[k] >> 4], hex[t[k] & 15] };
-				put(&l, h, 2);
+				put(l, h, 2);
 			}
-			put_c(&l, '"');
+			put_c(l, '"');
 			break;
 		}
 		case BLD_OPF_LIST:
 		case BLD_OPF_OBJECT:
-			put_c(&l, f->type == BLD_OPF_LIST ? '[' : '{');
+			put_c(l, f->type == BLD_OPF_LIST ? '[' : '{');
 			if (depth < BLD_OP_MAX_DEPTH)
 				closer[depth++] = f->type == BLD_OPF_LIST ? ']' : '}';
 			first = true;
 			break;
 		}
 	}
-	put_c(&l, '}');
+	put_c(l, '}');
+}
+
+int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bld_op *op)
+{
+	struct line l = { .p = line_buffer() };
+	if (!l.p)
+		return -ENOMEM;
+	put_envelope(&l, ep, op->ts_ns, op->proto);
+	put_c(&l, ',');
+	size_t envelope = l.n;
+	put_op(&l, op, &envelope);
 	return finish(out, &l, envelope);
 }
 
@@ -297,5 +308,80 @@ int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *
 	put_s(&l, bld_event_names[ev]);
 	put_s(&l, "\",\"description\":");
 	put_string(&l, bld_event_docs[ev], (uint32_t)strlen(bld_event_docs[ev]));
+	return finish(out, &l, envelope);
+}
+
+/* The alert's sender and receiver: the client for flow-level alerts. */
+static void alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep)
+{
+	const struct bld_policy_flow *f = a->flow;
+	bool client_sends = a->to_server || a->kind == BLD_ALERT_FLOW_NOT_ALLOWED || a->kind == BLD_ALERT_ASSET_NEW;
+	memset(ep, 0, sizeof(*ep));
+	ep->flow_id = f->flow_id;
+	ep->l2 = f->family == 0;
+	const uint8_t *s = client_sends ? f->client_ip : f->server_ip, *d = client_sends ? f->server_ip : f->client_ip;
+	if (ep->l2) {
+		const uint8_t *sm = client_sends ? f->client_mac : f->server_mac;
+		const uint8_t *dm = client_sends ? f->server_mac : f->client_mac;
+		snprintf(ep->src, sizeof(ep->src), "%02x:%02x:%02x:%02x:%02x:%02x", sm[0], sm[1], sm[2], sm[3], sm[4], sm[5]);
+		snprintf(ep->dst, sizeof(ep->dst), "%02x:%02x:%02x:%02x:%02x:%02x", dm[0], dm[1], dm[2], dm[3], dm[4], dm[5]);
+	} else {
+		inet_ntop(f->family == 4 ? AF_INET : AF_INET6, s, ep->src, sizeof(ep->src));
+		inet_ntop(f->family == 4 ? AF_INET : AF_INET6, d, ep->dst, sizeof(ep->dst));
+	}
+	ep->has_ports = f->has_ports;
+	ep->src_port = client_sends ? f->client_port : f->server_port;
+	ep->dst_port = client_sends ? f->server_port : f->client_port;
+}
+
+static void put_opt_string(struct line *l, const char *key, const char *v)
+{
+	put_c(l, ',');
+	put_key(l, key);
+	if (v)
+		put_string(l, v, (uint32_t)strlen(v));
+	else
+		put_s(l, "null");
+}
+
+const char *bld_alert_event_name(const struct bld_alert *a)
+{
+	return a->kind == BLD_ALERT_PROTOCOL ? bld_event_names[a->protocol_event] : bld_alert_kind_names[a->kind];
+}
+
+int bld_alert_write_json(FILE *out, const struct bld_alert *a)
+{
+	struct line l = { .p = line_buffer() };
+	if (!l.p)
+		return -ENOMEM;
+	struct bld_endpoints ep;
+	alert_endpoints(a, &ep);
+	bool client_sends = a->to_server || a->kind == BLD_ALERT_FLOW_NOT_ALLOWED || a->kind == BLD_ALERT_ASSET_NEW;
+	put_envelope(&l, &ep, a->last_ns, a->flow->app ? a->flow->app : "unknown");
+	put_opt_string(&l, "event", bld_alert_event_name(a));
+	put_opt_string(&l, "severity", bld_severity_names[a->severity]);
+	put_opt_string(&l, "action", bld_action_names[a->action]);
+	put_opt_string(&l, "rule", a->rule);
+	put_opt_string(&l, "reason", a->reason);
+	const char *sh = client_sends ? a->client_host : a->server_host, *dh = client_sends ? a->server_host : a->client_host;
+	if (sh)
+		put_opt_string(&l, "src_host", sh);
+	if (dh)
+		put_opt_string(&l, "dst_host", dh);
+	put_s(&l, ",\"count\":");
+	put_u64(&l, a->count);
+	put_s(&l, ",\"first_seen\":\"");
+	put_time(&l, a->first_ns);
+	put_s(&l, "\",\"last_seen\":\"");
+	put_time(&l, a->last_ns);
+	put_c(&l, '"');
+	if (a->detail && a->detail[0])
+		put_opt_string(&l, "detail", a->detail);
+	size_t envelope = l.n;
+	if (a->op) {
+		put_s(&l, ",\"op\":{");
+		put_op(&l, a->op, NULL);
+		put_c(&l, '}');
+	}
 	return finish(out, &l, envelope);
 }

@@ -21,6 +21,7 @@
 
 #include "events.h"
 #include "op.h"
+#include "policy.h"
 
 /* Who sent a PDU or an event, to whom, on which flow. */
 struct bld_endpoints {
@@ -35,5 +36,17 @@ struct bld_endpoints {
 int bld_op_write_json(FILE *out, const struct bld_endpoints *ep, const struct bld_op *op);
 int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *proto, enum bld_event ev,
 			 uint64_t ts_ns);
+
+/*
+ * A policy alert (policy.h) as one line: the envelope above, then
+ *   "event":"op.not_allowed","severity":"high","action":"alert","rule":"r1"|null,
+ *   "reason":"...","src_host":"scada-srv","dst_host":"plc-1","count":3,
+ *   "first_seen":"...","last_seen":"...","detail":"function=8","op":{"dir":"request","modbus":{...}}
+ * ts is last_seen; src is the sender (the client for flow.not_allowed and asset.new).
+ */
+int bld_alert_write_json(FILE *out, const struct bld_alert *a);
+
+/* "op.not_allowed", or the protocol event's own name ("modbus.exception"). */
+const char *bld_alert_event_name(const struct bld_alert *a);
 
 #endif /* BLD_OP_JSON_H */

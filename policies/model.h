@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The compiled policy, shared by the loader (load.c), the compiler
+ * (compile.c) and the evaluator (eval.c).  Private to policies/.
+ *
+ * Everything the evaluator looks up per flow is a hash or a binary search:
+ *
+ *   address -> class         sorted disjoint intervals (addr.c); a class is
+ *                            the set of principals (hosts, groups, zones,
+ *                            literal CIDRs) covering those addresses
+ *   (from principal, to principal, protocol) -> rules      open hash
+ *
+ * so a flow costs a few dozen probes whether the policy has 10 rules or
+ * 10,000.  An operation is judged against the few rules its flow matched,
+ * through a per-rule index on the operation's kind when a rule lists many.
+ */
+#ifndef BLD_POLICY_MODEL_H
+#define BLD_POLICY_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dissector.h"
+#include "fields.h"
+#include "policy.h"
+
+/* Addresses as 128-bit numbers: IPv6 as is, IPv4 mapped into ::ffff:0:0/96 (RFC 4291 §2.5.5.2). */
+typedef unsigned __int128 bld_addr;
+
+#define POL_ANY UINT32_MAX          /* principal "any", protocol "any" */
+
+enum pol_principal_kind { POL_HOST, POL_GROUP, POL_ZONE, POL_LITERAL };
+
+struct pol_principal {
+	uint8_t kind;            /* enum pol_principal_kind */
+	const char *name;        /* hosts, groups, zones; literals: the text as written */
+};
+
+struct pol_host {
+	uint32_t principal;
+	bld_addr addr;
+	bool has_mac;
+	uint8_t mac[6];
+};
+
+struct pol_prefix {
+	bld_addr lo, hi;
+	uint32_t principal;
+};
+
+/* Address classes (addr.c). */
+struct pol_addr_map {
+	bld_addr *start;         /* interval i is [start[i], start[i + 1]) ([start[n-1], max] for the last) */
+	uint32_t *cls;           /* class of interval i */
+	uint32_t n;
+	uint32_t *cls_first;     /* class c's principals: members[cls_first[c] .. cls_first[c + 1]) */
+	uint32_t *members;
+	uint32_t n_cls;          /* class 0 is the empty class (addresses nothing covers) */
+};
+
+struct pol_range {
+	uint64_t lo, hi;
+};
+
+struct pol_vrange {
+	double lo, hi;
+};
+
+/* One constraint key of an operation entry, with the spec rows that share the key. */
+struct pol_constraint {
+	uint8_t kind;                        /* enum bld_field_kind */
+	const struct bld_field_spec **specs; /* every row of the protocol with this key */
+	uint32_t n_specs;
+	struct pol_range *ranges;            /* SET, SPAN: sorted, disjoint */
+	uint32_t n_ranges;
+	struct pol_vrange *vranges;          /* VALUE */
+	uint32_t n_vranges;
+	char **texts;                        /* TEXT: exact, or ending in '*' for a prefix */
+	uint32_t n_texts;
+	uint64_t min;                        /* MIN */
+	const char *key;
+};
+
+/* Days and hours (UTC) in which something is allowed. */
+struct pol_when {
+	bool set;
+	uint8_t days;                        /* bit 0 Monday .. bit 6 Sunday */
+	uint16_t from_min, to_min;           /* minutes after midnight; from > to wraps midnight; equal: all day */
+};
+
+struct pol_timing {
+	bool set;
+	uint64_t period_ns, tolerance_ns, silence_ns;
+};
+
+struct pol_rate {
+	bool set;
+	uint32_t max;
+	uint64_t per_ns;
+};
+
+enum pol_dir { POL_DIR_REQUEST, POL_DIR_RESPONSE, POL_DIR_ANY };
+
+/* One allowed operation of a rule. */
+struct pol_entry {
+	uint8_t dir;                         /* enum pol_dir */
+	struct pol_when when;
+	struct pol_constraint *c;
+	uint32_t n_c;
+	struct pol_timing timing;
+	struct pol_rate rate;
+	uint32_t index;                      /* policy-wide, for timing and rate state */
+	uint32_t line, col;
+};
+
+struct pol_rule {
+	const char *id, *description;
+	uint32_t line, col;
+	uint32_t *from, *to;                 /* principals, or POL_ANY */
+	uint32_t n_from, n_to;
+	const char *protocol;                /* as written; "any" */
+	uint32_t app;                        /* index in policy's apps, or POL_ANY */
+	const struct bld_dissector *dsc;     /* the protocol's dissector, if Bollard has one */
+	struct pol_range *ports;             /* server ports; none: any */
+	uint32_t n_ports;
+	bool both;                           /* either side may be the client */
+	enum bld_severity severity;
+	bool severity_set;                   /* written in the rule: it wins over the kind's default */
+	enum bld_action action;
+	bool action_set;
+	struct pol_when when;
+	bool has_ops;                        /* `operations:` present: only those are allowed */
+	bool judges_responses;               /* some entry has dir response or any */
+	struct pol_entry *ops;
+	uint32_t n_ops;
+	/* Index on the kind (spec row 0) when the rule lists many entries: bucket = value & 255. */
+	uint32_t *bucket_first;              /* 257 offsets into bucket_entries, or NULL */
+	uint32_t *bucket_entries;
+	struct pol_timing timing;
+	struct pol_rate rate;
+	uint32_t index;
+};
+
+/* A default: what something unmatched gets. */
+struct pol_default {
+	enum bld_severity severity;
+	enum bld_action action;
+};
+
+struct pol_key_slot {                    /* rule index hash: (from, to, app) -> rules[first .. first + n) */
+	uint32_t from, to, app;
+	uint32_t first, n;
+	bool used;
+};
+
+struct bld_policy {
+	char *name;                          /* the file */
+	char *site;
+	struct pol_principal *principals;
+	uint32_t n_principals;
+	struct pol_host *hosts;              /* sorted by address, for names */
+	uint32_t n_hosts;
+	struct pol_host **hosts_by_mac;      /* hosts with a MAC, sorted by MAC */
+	uint32_t n_macs;
+	uint32_t n_groups, n_zones;
+	bool has_zones;
+	struct pol_prefix *prefixes;
+	uint32_t n_prefixes;
+	struct pol_addr_map map;
+	char **apps;                         /* protocols rules name */
+	uint32_t n_apps;
+	struct pol_rule *rules;
+	uint32_t n_rules;
+	uint32_t n_entries;
+	struct pol_key_slot *slots;          /* power of two */
+	uint32_t n_slots;
+	uint32_t *slot_rules;
+	/* defaults */
+	struct pol_default flow_default, op_default, value_default, asset_default, timing_default,
+		rate_default, protocol_default;
+	bool assets;                         /* report asset.new */
+	uint64_t aggregate_ns;               /* identical alerts within this interval become one line */
+	/* the protocols: section, kept for the dissectors that need site facts */
+	void *arena;                         /* every allocation above, freed at once */
+};
+
+/* Allocation from the policy's arena: zeroed, freed with the policy.  NULL when out of memory. */
+void *pol_alloc(struct bld_policy *p, size_t size);
+char *pol_strdup(struct bld_policy *p, const char *s);
+
+/* addr.c */
+bld_addr pol_addr_from_ip(uint8_t family, const uint8_t *ip);
+/* Parse "10.1.2.3", "10.1.0.0/16", "fe80::1", "2001:db8::/32" into [lo, hi]; false if it is none. */
+bool pol_addr_parse_cidr(const char *s, bld_addr *lo, bld_addr *hi);
+bool pol_addr_parse_ip(const char *s, bld_addr *a);
+/* Build the class map from the policy's prefixes; false when out of memory. */
+bool pol_addr_build(struct bld_policy *p);
+uint32_t pol_addr_class(const struct bld_policy *p, bld_addr a);
+
+/* compile.c: index rules and entries (after load.c filled the model). */
+bool pol_compile(struct bld_policy *p);
+/* Rules for one (from, to, app) key: returns their count, *first into p->slot_rules. */
+uint32_t pol_rules_for(const struct bld_policy *p, uint32_t from, uint32_t to, uint32_t app, const uint32_t **first);
+uint32_t pol_app_index(const struct bld_policy *p, const char *app);
+
+/* when.c-style helpers in eval.c */
+bool pol_when_ok(const struct pol_when *w, uint64_t ts_ns);
+
+#endif /* BLD_POLICY_MODEL_H */
