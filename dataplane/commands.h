@@ -10,6 +10,8 @@
 
 int bld_cmd_read(int argc, char **argv);
 int bld_cmd_check(int argc, char **argv);
+int bld_cmd_learn(int argc, char **argv);
+int bld_cmd_test(int argc, char **argv);
 
 /* Load a policy for sub-command cmd; on errors print them (file:line:column) and return NULL. */
 struct bld_policy;

@@ -38,9 +38,8 @@ void bld_engine_config_default(struct bld_engine_config *cfg)
 	cfg->dissect = true;
 }
 
-/* What the policy evaluator knows of a flow: plain addresses, ports, the app name. */
-static void policy_flow(const struct bld_engine *e, const struct bld_flow *f, struct bld_policy_flow *pf,
-			char *app, size_t app_len)
+void bld_engine_policy_flow(const struct bld_engine *e, const struct bld_flow *f, struct bld_policy_flow *pf,
+			    char *app, size_t app_len)
 {
 	const struct bld_addr *client = f->client_is_a ? &f->key.a : &f->key.b;
 	const struct bld_addr *server = f->client_is_a ? &f->key.b : &f->key.a;
@@ -68,7 +67,7 @@ static void policy_judge_flow(struct bld_engine *e, struct bld_flow *f, uint64_t
 {
 	struct bld_policy_flow pf;
 	char app[64];
-	policy_flow(e, f, &pf, app, sizeof(app));
+	bld_engine_policy_flow(e, f, &pf, app, sizeof(app));
 	bld_policy_eval_flow(e->policy, &pf, &f->policy, ts);
 }
 
@@ -81,7 +80,7 @@ static void sink_op(void *ctx, const struct bld_op *op)
 	if (e->policy) {
 		struct bld_policy_flow pf;
 		char app[64];
-		policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
+		bld_engine_policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
 		/* the flow state is the engine's own: cur_flow is const only for the callbacks */
 		bld_policy_eval_op(e->policy, &pf, &((struct bld_flow *)e->cur_flow)->policy, op);
 	}
@@ -96,8 +95,9 @@ static void sink_event(void *ctx, enum bld_event ev, uint64_t ts_ns, bool to_ser
 	if (e->policy) {
 		struct bld_policy_flow pf;
 		char app[64];
-		policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
-		bld_policy_eval_event(e->policy, &pf, (uint16_t)ev, ts_ns, to_server);
+		bld_engine_policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
+		bld_policy_eval_event(e->policy, &pf, &((struct bld_flow *)e->cur_flow)->policy, (uint16_t)ev, ts_ns,
+				      to_server);
 	}
 }
 

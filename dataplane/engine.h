@@ -98,6 +98,10 @@ void bld_engine_stats(const struct bld_engine *e, struct bld_engine_stats *s);
 struct bld_endpoints;
 void bld_engine_endpoints(const struct bld_flow *f, bool to_server, struct bld_endpoints *ep);
 
+/* A flow as the policy evaluator and learner see it (policy.h); app is written to app[app_len]. */
+void bld_engine_policy_flow(const struct bld_engine *e, const struct bld_flow *f, struct bld_policy_flow *pf,
+			    char *app, size_t app_len);
+
 /* The protocol a flow's events belong to: its dissector's name, or "unknown". */
 const char *bld_engine_flow_proto(const struct bld_flow *f);
 

@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
 	{ "read", bld_cmd_read, "analyse pcap/pcapng captures offline (flows, protocols, alerts)" },
 	{ "check", bld_cmd_check, "validate policy files (every problem as file:line:column)" },
+	{ "learn", bld_cmd_learn, "write a policy from baseline captures, for review" },
+	{ "test", bld_cmd_test, "test a policy on captures before deployment (JSON and HTML report)" },
 };
 
 static void usage(FILE *out)

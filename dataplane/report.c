@@ -57,6 +57,7 @@ struct alert_row {
 
 #define MAX_ALERT_KINDS 256
 #define ALERT_EXAMPLES 20
+#define MAX_ALIKE 256
 
 struct bld_report {
 	const char *policy;              /* the policy's file, when one judged the traffic */
@@ -64,7 +65,13 @@ struct bld_report {
 	unsigned n_alerts;
 	uint64_t alert_lines, alert_occurrences;
 	char *examples[ALERT_EXAMPLES];  /* the first alerts, one line each, for people */
+	unsigned example_alike[ALERT_EXAMPLES];
 	unsigned n_examples;
+	struct {
+		char key[200];
+		uint64_t count, more;
+	} alike[MAX_ALIKE];
+	unsigned n_alike;
 	struct proto_row protos[MAX_PROTOCOLS];
 	unsigned n_protos;
 	uint64_t protos_dropped;
@@ -166,20 +173,41 @@ void bld_report_alert(struct bld_report *r, const struct bld_alert *a)
 		r->alerts[i].occurrences += a->count;
 		r->alerts[i].by_severity[a->severity]++;
 	}
-	if (r->n_examples >= ALERT_EXAMPLES || a->kind == BLD_ALERT_PROTOCOL)
+	if (a->kind == BLD_ALERT_PROTOCOL)
 		return;
+	/* examples for people: at most two alike (same event, client and server), the rest counted */
+	char key[200];
+	const struct bld_policy_flow *f = a->flow;
+	snprintf(key, sizeof(key), "%s|%lu|%02x%02x%02x%02x%02x%02x%02x%02x|%02x%02x%02x%02x%02x%02x%02x%02x", name,
+		 (unsigned long)f->family, f->client_ip[0], f->client_ip[1], f->client_ip[2], f->client_ip[3],
+		 f->client_ip[12], f->client_ip[13], f->client_ip[14], f->client_ip[15], f->server_ip[0], f->server_ip[1],
+		 f->server_ip[2], f->server_ip[3], f->server_ip[12], f->server_ip[13], f->server_ip[14], f->server_ip[15]);
+	if (a->detail && a->detail[0]) {   /* operations alike only when of one kind ("function=6") */
+		size_t n = strlen(key);
+		snprintf(key + n, sizeof(key) - n, "|%.*s", (int)strcspn(a->detail, " "), a->detail);
+	}
+	unsigned k = 0;
+	while (k < r->n_alike && strcmp(r->alike[k].key, key) != 0)
+		k++;
+	if (k == r->n_alike) {
+		if (r->n_alike == MAX_ALIKE)
+			return;
+		snprintf(r->alike[r->n_alike++].key, sizeof(r->alike[0].key), "%s", key);
+	}
+	if (++r->alike[k].count > 2 || r->n_examples >= ALERT_EXAMPLES) {
+		r->alike[k].more++;
+		return;
+	}
 	char when[40], line[512];
 	bld_format_time(a->first_ns, when, sizeof(when));
-	snprintf(line, sizeof(line), "%s %-8s %-18s %s%s%s%s%s", when, bld_severity_names[a->severity], name,
-		 a->rule ? "rule " : "", a->rule ? a->rule : "", a->rule ? ": " : "", a->reason,
-		 a->detail && a->detail[0] ? "" : "");
-	if (a->detail && a->detail[0]) {
-		size_t n = strlen(line);
-		snprintf(line + n, sizeof(line) - n, " [%s]", a->detail);
-	}
+	int n = snprintf(line, sizeof(line), "%s %-8s %-18s %s%s%s", when, bld_severity_names[a->severity], name,
+			 a->rule ? "rule " : "", a->rule ? a->rule : "", a->rule ? ": " : "");
+	if (n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, "%s%s%s%s", a->reason, a->detail && a->detail[0] ? " [" : "",
+			 a->detail && a->detail[0] ? a->detail : "", a->detail && a->detail[0] ? "]" : "");
 	r->examples[r->n_examples] = strdup(line);
 	if (r->examples[r->n_examples])
-		r->n_examples++;
+		r->example_alike[r->n_examples++] = k;
 }
 
 void bld_report_input(struct bld_report *r, const char *path, uint64_t filtered, const char *error)
@@ -404,9 +432,17 @@ void bld_report_print_text(const struct bld_report *r, const struct bld_engine_s
 			fprintf(out, "  %-36s %8llu lines %10llu occurrences\n", r->alerts[i].event,
 				(unsigned long long)r->alerts[i].lines, (unsigned long long)r->alerts[i].occurrences);
 		if (r->n_examples)
-			fprintf(out, "  first %u:\n", r->n_examples);
-		for (unsigned i = 0; i < r->n_examples; i++)
+			fprintf(out, "  first alerts (at most two alike; --events has them all):\n");
+		for (unsigned i = 0; i < r->n_examples; i++) {
 			fprintf(out, "    %s\n", r->examples[i]);
+			/* after the last example of its kind, how many more alike */
+			unsigned k = r->example_alike[i];
+			bool last = true;
+			for (unsigned j = i + 1; j < r->n_examples && last; j++)
+				last = r->example_alike[j] != k;
+			if (last && r->alike[k].more)
+				fprintf(out, "      ... and %llu more like it\n", (unsigned long long)r->alike[k].more);
+		}
 	}
 
 	fprintf(out, "\nFindings\n");

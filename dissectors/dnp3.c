@@ -36,6 +36,7 @@
 
 #include "crc.h"
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -902,6 +903,36 @@ static void dnp3_gap(void *state, bool to_server)
 	asm_reset(&st->as[to_server ? 0 : 1]);
 }
 
+/* ---- what policies may constrain (fields.h; docs/policy-protocols.md) ---- */
+
+static const char *field_app_function_name(uint64_t v)
+{
+	return v <= UINT8_MAX ? app_function_name((uint8_t)v) : NULL;
+}
+
+/*
+ * Link function names depend on the PRM bit (0 is reset_link_states from a
+ * primary, ack from a secondary), so link_function is compared by number.
+ */
+static const struct bld_field_spec dnp3_fields[] = {
+	{ .key = "function", .kind = BLD_FIELD_SET, .path = "app_function", .max = UINT8_MAX,
+	  .name = field_app_function_name, .doc = "application function code, e.g. read, direct_operate" },
+	{ .key = "group", .kind = BLD_FIELD_SET, .path = "objects.group", .max = UINT8_MAX,
+	  .doc = "object groups of the object headers, e.g. 12 (CROB), 41 (analog output block)" },
+	{ .key = "variation", .kind = BLD_FIELD_SET, .path = "objects.variation", .max = UINT8_MAX,
+	  .doc = "object variations of the object headers (0: any)" },
+	{ .key = "points", .kind = BLD_FIELD_SPAN, .path = "objects.start", .path2 = "objects.stop", .span_last = true,
+	  .max = UINT32_MAX, .doc = "point index range start..stop of object headers with range codes 0..5" },
+	{ .key = "qualifier", .kind = BLD_FIELD_SET, .path = "objects.qualifier", .max = UINT8_MAX,
+	  .doc = "object header qualifiers: prefix code * 16 + range specifier code" },
+	{ .key = "link_src", .kind = BLD_FIELD_SET, .path = "link_src", .max = UINT16_MAX,
+	  .doc = "link layer source address" },
+	{ .key = "link_dst", .kind = BLD_FIELD_SET, .path = "link_dst", .max = UINT16_MAX,
+	  .doc = "link layer destination address (0xFFFD..0xFFFF broadcast)" },
+	{ .key = "link_function", .kind = BLD_FIELD_SET, .path = "link_function", .max = 15,
+	  .doc = "link function code (control & 0x0F), e.g. 9 request_link_status" },
+};
+
 const struct bld_dissector bld_dsc_dnp3 = {
 	.name = "dnp3",
 	.description = "DNP3 (IEEE 1815)",
@@ -912,4 +943,6 @@ const struct bld_dissector bld_dsc_dnp3 = {
 	.state_size = sizeof(struct dnp3_state),
 	.state_fini = dnp3_state_fini,
 	.gap = dnp3_gap,
+	.fields = dnp3_fields,
+	.n_fields = sizeof(dnp3_fields) / sizeof(dnp3_fields[0]),
 };

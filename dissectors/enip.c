@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -1591,6 +1592,77 @@ static void enip_state_fini(void *state)
 	bld_txn_fini(&st->connected);
 }
 
+/* ---- what policies may constrain (fields.h; docs/policy-protocols.md) ---- */
+
+static const char *field_command_name(uint64_t v)
+{
+	return v <= UINT16_MAX ? command_name((uint16_t)v) : NULL;
+}
+
+/*
+ * One name per number, though services from 0x4B on mean what their class
+ * says: the Connection Manager's names win (0x4E forward_close, 0x52
+ * unconnected_send), then the Logix tag services', then PCCC's.  Policies
+ * compare numbers, so read_modify_write_tag (0x4E) and read_tag_fragmented
+ * (0x52) are written as numbers, with `class` or `tag` to tell them apart.
+ */
+static const char *field_service_name(uint64_t v)
+{
+	static const struct cip_class targets[] = {
+		{ .known = true, .id = CLASS_CONNECTION_MANAGER },
+		{ .known = true, .id = CLASS_SYMBOL },
+		{ .known = true, .id = CLASS_PCCC },
+	};
+	if (v > 0x7F)
+		return NULL;
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		const char *name = service_name((uint8_t)v, &targets[i]);
+		if (name)
+			return name;
+	}
+	return NULL;
+}
+
+/*
+ * A CIP request is judged with the requests it carries: an Unconnected
+ * Send's `embedded` request and a Multiple Service Packet's `services`,
+ * nested as deep as they are decoded (ENIP_MAX_NEST), collected under the
+ * same keys as the top level's.
+ */
+#define CIP_NESTED(k, kd, f, mx, nm, d)                                                                     \
+	{ .key = k, .kind = kd, .path = "embedded." f, .max = mx, .name = nm, .doc = d " (unconnected_send)" }, \
+	{ .key = k, .kind = kd, .path = "services." f, .max = mx, .name = nm,                                  \
+	  .doc = d " (multiple_service_packet)" },                                                             \
+	{ .key = k, .kind = kd, .path = "embedded.services." f, .max = mx, .name = nm,                         \
+	  .doc = d " (multiple_service_packet in unconnected_send)" },                                         \
+	{ .key = k, .kind = kd, .path = "services.embedded." f, .max = mx, .name = nm,                         \
+	  .doc = d " (unconnected_send in multiple_service_packet)" }
+
+#define CIP_PATHS(k, kd, f, mx, d) \
+	{ .key = k, .kind = kd, .path = f, .max = mx, .doc = d }, CIP_NESTED(k, kd, f, mx, NULL, d)
+
+static const struct bld_field_spec enip_fields[] = {
+	{ .key = "service", .kind = BLD_FIELD_SET, .path = "cip_service", .max = 0x7F, .name = field_service_name,
+	  .doc = "CIP service code, e.g. get_attribute_single, set_attribute_single, read_tag, forward_open" },
+	CIP_NESTED("service", BLD_FIELD_SET, "service", 0x7F, field_service_name, "CIP service code"),
+	{ .key = "command", .kind = BLD_FIELD_SET, .path = "command", .max = UINT16_MAX, .name = field_command_name,
+	  .doc = "encapsulation command, e.g. register_session, send_rr_data, list_identity" },
+	CIP_PATHS("class", BLD_FIELD_SET, "class", UINT32_MAX, "CIP class id of the request path"),
+	CIP_PATHS("instance", BLD_FIELD_SET, "instance", UINT32_MAX, "CIP instance id of the request path"),
+	CIP_PATHS("attribute", BLD_FIELD_SET, "attribute", UINT32_MAX, "CIP attribute id of the request path"),
+	/* A get_attribute_list two levels down is not decoded (ENIP_MAX_NEST): its ids are not there. */
+	{ .key = "attribute", .kind = BLD_FIELD_SET, .path = "attributes", .max = UINT32_MAX,
+	  .doc = "attribute ids of get_attribute_list" },
+	{ .key = "attribute", .kind = BLD_FIELD_SET, .path = "embedded.attributes", .max = UINT32_MAX,
+	  .doc = "attribute ids of get_attribute_list (unconnected_send)" },
+	{ .key = "attribute", .kind = BLD_FIELD_SET, .path = "services.attributes", .max = UINT32_MAX,
+	  .doc = "attribute ids of get_attribute_list (multiple_service_packet)" },
+	CIP_PATHS("tag", BLD_FIELD_TEXT, "tag", 0, "Logix tag of a symbolic path, e.g. Program:Main.Speed"),
+};
+
+#undef CIP_PATHS
+#undef CIP_NESTED
+
 const struct bld_dissector bld_dsc_enip = {
 	.name = "enip",
 	.description = "EtherNet/IP + CIP",
@@ -1600,4 +1672,6 @@ const struct bld_dissector bld_dsc_enip = {
 	.parse = enip_parse,
 	.state_size = sizeof(struct enip_state),
 	.state_fini = enip_state_fini,
+	.fields = enip_fields,
+	.n_fields = sizeof(enip_fields) / sizeof(enip_fields[0]),
 };

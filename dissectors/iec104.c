@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -764,6 +765,38 @@ static void iec104_state_fini(void *state)
 	bld_txn_fini(&st->txn);
 }
 
+/* ---- what policies may constrain (fields.h; docs/policy-protocols.md) ---- */
+
+/* The type_name an op shows: the standard's name of a defined type. */
+static const char *field_type_name(uint64_t v)
+{
+	return v < 128 && known_type((uint8_t)v) ? types[v].name : NULL;
+}
+
+static const char *field_cause_name(uint64_t v)
+{
+	return v < 64 ? cause_names[v] : NULL;
+}
+
+static const struct bld_field_spec iec104_fields[] = {
+	{ .key = "typeid", .kind = BLD_FIELD_SET, .path = "typeid", .max = UINT8_MAX, .name = field_type_name,
+	  .doc = "ASDU type identification, e.g. C_SC_NA_1 (45), C_SE_NC_1 (50), C_IC_NA_1 (100)" },
+	{ .key = "cot", .kind = BLD_FIELD_SET, .path = "cot", .max = 63, .name = field_cause_name,
+	  .doc = "cause of transmission, e.g. act (6), deact (8), spont (3)" },
+	{ .key = "ca", .kind = BLD_FIELD_SET, .path = "ca", .max = UINT16_MAX,
+	  .doc = "common address of the ASDU (station; 65535 global)" },
+	{ .key = "ioa", .kind = BLD_FIELD_SET, .path = "ioas", .max = 0xFFFFFF,
+	  .doc = "information object addresses of the ASDU (every one must be in the set)" },
+	{ .key = "value", .kind = BLD_FIELD_VALUE, .path = "objects.value",
+	  .doc = "object values: commanded state, set point (raw F16 for normalized), measured value" },
+	{ .key = "qualifier", .kind = BLD_FIELD_SET, .path = "objects.qualifier", .max = UINT8_MAX,
+	  .doc = "qualifier of commands and system ASDUs: QU, QL, QOI (20 station interrogation), QCC, QRP" },
+	{ .key = "originator", .kind = BLD_FIELD_SET, .path = "originator", .max = UINT8_MAX,
+	  .doc = "originator address (second octet of the cause)" },
+	{ .key = "u_function", .kind = BLD_FIELD_TEXT, .path = "u_function",
+	  .doc = "U format function: startdt_act, stopdt_act, testfr_act and their _con" },
+};
+
 const struct bld_dissector bld_dsc_iec104 = {
 	.name = "iec104",
 	.description = "IEC 60870-5-104",
@@ -773,4 +806,6 @@ const struct bld_dissector bld_dsc_iec104 = {
 	.parse = iec104_parse,
 	.state_size = sizeof(struct iec104_state),
 	.state_fini = iec104_state_fini,
+	.fields = iec104_fields,
+	.n_fields = sizeof(iec104_fields) / sizeof(iec104_fields[0]),
 };

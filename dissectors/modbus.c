@@ -49,6 +49,7 @@
 #include "modbus.h"
 
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -910,6 +911,39 @@ static void modbus_state_fini(void *state)
 	bld_txn_fini(&st->txn);
 }
 
+/* ---- what policies may constrain (fields.h; docs/policy-protocols.md) ---- */
+
+static const char *field_function_name(uint64_t v)
+{
+	return v <= 127 ? function_name((uint8_t)v) : NULL;
+}
+
+static const char *field_diag_name(uint64_t v)
+{
+	return v <= UINT16_MAX ? diag_name((uint16_t)v) : NULL;
+}
+
+static const struct bld_field_spec modbus_fields[] = {
+	{ .key = "function", .kind = BLD_FIELD_SET, .path = "function", .max = 127, .name = field_function_name,
+	  .doc = "function code (exception bit removed), e.g. read_holding_registers" },
+	{ .key = "unit", .kind = BLD_FIELD_SET, .path = "unit", .max = UINT8_MAX,
+	  .doc = "MBAP unit id: the server behind a gateway" },
+	{ .key = "address", .kind = BLD_FIELD_SPAN, .path = "address", .path2 = "quantity", .max = UINT16_MAX,
+	  .doc = "0-based coil or register addresses: address .. address + quantity - 1 (5, 6, 22, 24: one)" },
+	{ .key = "address", .kind = BLD_FIELD_SPAN, .path = "read_address", .path2 = "read_quantity", .max = UINT16_MAX,
+	  .doc = "registers read by read_write_multiple_registers" },
+	{ .key = "address", .kind = BLD_FIELD_SPAN, .path = "write_address", .path2 = "write_quantity",
+	  .max = UINT16_MAX, .doc = "registers written by read_write_multiple_registers" },
+	{ .key = "value", .kind = BLD_FIELD_VALUE, .path = "value",
+	  .doc = "value written by write_single_coil (0/1) or write_single_register" },
+	{ .key = "value", .kind = BLD_FIELD_VALUE, .path = "values",
+	  .doc = "coils (0/1) or registers written (15, 16, 23 requests) or read (responses)" },
+	{ .key = "sub_function", .kind = BLD_FIELD_SET, .path = "sub_function", .max = UINT16_MAX,
+	  .name = field_diag_name, .doc = "diagnostics (8) sub-function, e.g. return_query_data" },
+	{ .key = "umas_function", .kind = BLD_FIELD_SET, .path = "umas_function", .max = UINT8_MAX,
+	  .doc = "Schneider UMAS (90) function code, e.g. 0x40 start PLC, 0x41 stop PLC" },
+};
+
 const struct bld_dissector bld_dsc_modbus = {
 	.name = "modbus",
 	.description = "Modbus/TCP",
@@ -919,4 +953,6 @@ const struct bld_dissector bld_dsc_modbus = {
 	.parse = modbus_parse,
 	.state_size = sizeof(struct modbus_state),
 	.state_fini = modbus_state_fini,
+	.fields = modbus_fields,
+	.n_fields = sizeof(modbus_fields) / sizeof(modbus_fields[0]),
 };

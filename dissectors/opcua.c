@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -1211,6 +1212,15 @@ static void create_session_response(struct msg *m)
 /* DefaultBinary encoding ids of the UserIdentityToken types (OPC 10000-4 §7.36). */
 enum { TOKEN_ANONYMOUS = 321, TOKEN_USER_NAME = 324, TOKEN_X509 = 327, TOKEN_ISSUED = 940 };
 
+static const char *token_type_name(uint64_t t)
+{
+	return t == TOKEN_ANONYMOUS   ? "AnonymousIdentityToken"
+	       : t == TOKEN_USER_NAME ? "UserNameIdentityToken"
+	       : t == TOKEN_X509      ? "X509IdentityToken"
+	       : t == TOKEN_ISSUED    ? "IssuedIdentityToken"
+				      : NULL;
+}
+
 /*
  * ActivateSessionRequest (§5.6.3): client signature SignatureData (algorithm String | signature
  * ByteString) | client software certificates SignedSoftwareCertificate[] (2 ByteStrings) | locale ids
@@ -1236,11 +1246,7 @@ static void activate_session_request(struct msg *m)
 		return;
 	uint32_t t = type.kind == NID_NUMERIC && type.ns == 0 ? type.num : 0;
 	bld_op_uint(m->op, "user_token_type", t);
-	const char *name = t == TOKEN_ANONYMOUS   ? "AnonymousIdentityToken"
-			   : t == TOKEN_USER_NAME ? "UserNameIdentityToken"
-			   : t == TOKEN_X509	  ? "X509IdentityToken"
-			   : t == TOKEN_ISSUED	  ? "IssuedIdentityToken"
-						  : NULL;
+	const char *name = token_type_name(t);
 	if (name)
 		bld_op_cstr(m->op, "user_token_type_name", name);
 	if (body.null)
@@ -1684,6 +1690,57 @@ static void opcua_state_fini(void *state)
 	bld_txn_fini(&st->txn);
 }
 
+/* ---- what policies may constrain (fields.h; docs/policy-protocols.md) ---- */
+
+/* The service_name an op shows: standard services are in namespace 0, whose ids fit 16 bits. */
+static const char *field_service_name(uint64_t v)
+{
+	const struct service *s = v <= UINT16_MAX ? find_service(0, (uint32_t)v) : NULL;
+	return s ? s->name : NULL;
+}
+
+/* MessageSecurityMode (OPC 10000-4 §7.20): None 1 < Sign 2 < SignAndEncrypt 3, 0 Invalid. */
+static const char *field_security_mode_name(uint64_t v)
+{
+	return v < sizeof(security_mode_names) / sizeof(security_mode_names[0]) ? security_mode_names[v] : NULL;
+}
+
+/*
+ * A service is only seen in plain chunks: a signed-and-encrypted channel's
+ * MSG chunks carry message_type and encrypted, no service_type.
+ */
+static const struct bld_field_spec opcua_fields[] = {
+	{ .key = "service", .kind = BLD_FIELD_SET, .path = "service_type", .max = UINT16_MAX,
+	  .name = field_service_name, .doc = "service encoding id, e.g. ReadRequest (631), WriteRequest (673)" },
+	{ .key = "message_type", .kind = BLD_FIELD_TEXT, .path = "message_type",
+	  .doc = "UA TCP message type: HEL, ACK, OPN, MSG, CLO, ERR, RHE" },
+	{ .key = "security_mode", .kind = BLD_FIELD_MIN, .path = "security_mode", .max = 3,
+	  .name = field_security_mode_name,
+	  .doc = "least security mode an OpenSecureChannelRequest may ask for: None < Sign < SignAndEncrypt" },
+	{ .key = "security_policy", .kind = BLD_FIELD_TEXT, .path = "security_policy_uri",
+	  .doc = "security policy URI of OPN chunks, e.g. http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256" },
+	{ .key = "endpoint_url", .kind = BLD_FIELD_TEXT, .path = "endpoint_url",
+	  .doc = "endpoint URL of HEL, RHE and CreateSessionRequest" },
+	{ .key = "user_token_type", .kind = BLD_FIELD_SET, .path = "user_token_type", .max = UINT16_MAX,
+	  .name = token_type_name, .doc = "ActivateSessionRequest identity token, e.g. UserNameIdentityToken" },
+	{ .key = "user_name", .kind = BLD_FIELD_TEXT, .path = "user_name",
+	  .doc = "user name of a UserNameIdentityToken" },
+	{ .key = "node_id", .kind = BLD_FIELD_TEXT, .path = "nodes_to_read.node_id",
+	  .doc = "nodes read, e.g. ns=2;s=Crane.Hoist.Load" },
+	{ .key = "node_id", .kind = BLD_FIELD_TEXT, .path = "nodes_to_write.node_id", .doc = "nodes written" },
+	{ .key = "node_id", .kind = BLD_FIELD_TEXT, .path = "nodes_to_browse.node_id", .doc = "nodes browsed" },
+	{ .key = "node_id", .kind = BLD_FIELD_TEXT, .path = "methods_to_call.object_id",
+	  .doc = "objects whose methods are called" },
+	{ .key = "method_id", .kind = BLD_FIELD_TEXT, .path = "methods_to_call.method_id", .doc = "methods called" },
+	{ .key = "attribute_id", .kind = BLD_FIELD_SET, .path = "nodes_to_read.attribute_id", .max = UINT32_MAX,
+	  .doc = "attributes read (13 Value)" },
+	{ .key = "attribute_id", .kind = BLD_FIELD_SET, .path = "nodes_to_write.attribute_id", .max = UINT32_MAX,
+	  .doc = "attributes written (13 Value)" },
+	{ .key = "value", .kind = BLD_FIELD_VALUE, .path = "nodes_to_write.value",
+	  .doc = "scalar numbers and booleans written" },
+	{ .key = "value", .kind = BLD_FIELD_VALUE, .path = "results.value", .doc = "scalar numbers and booleans read" },
+};
+
 const struct bld_dissector bld_dsc_opcua = {
 	.name = "opcua",
 	.description = "OPC UA binary (UA TCP)",
@@ -1693,4 +1750,6 @@ const struct bld_dissector bld_dsc_opcua = {
 	.parse = opcua_parse,
 	.state_size = sizeof(struct opcua_state),
 	.state_fini = opcua_state_fini,
+	.fields = opcua_fields,
+	.n_fields = sizeof(opcua_fields) / sizeof(opcua_fields[0]),
 };

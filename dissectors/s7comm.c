@@ -57,6 +57,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "fields.h"
 #include "op.h"
 #include "registry.h"
 #include "txn.h"
@@ -1342,6 +1343,82 @@ static void s7_gap(void *state, bool to_server)
 	st->dir[to_server].plus_continued = false;
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* What policies may constrain (fields.h; docs/policy-protocols.md) */
+
+/* S7comm functions are one octet, S7comm-plus ones 0x04B1 and up: one name space holds both. */
+static const char *field_function_name(uint64_t v)
+{
+	if (v <= UINT8_MAX)
+		return function_name((uint8_t)v);
+	return v <= UINT16_MAX ? plus_function_name((uint16_t)v) : NULL;
+}
+
+static const char *field_rosctr_name(uint64_t v)
+{
+	return v <= UINT8_MAX ? rosctr_name((uint8_t)v) : NULL;
+}
+
+static const char *field_group_name(uint64_t v)
+{
+	return v <= 0x0F ? group_name((uint8_t)v) : NULL;
+}
+
+static const char *field_plus_opcode_name(uint64_t v)
+{
+	return v <= UINT8_MAX ? plus_opcode_name((uint8_t)v) : NULL;
+}
+
+/*
+ * One table for both descriptors, since both parse both protocol ids (see
+ * s7_parse).  CPU control is function plc_stop (0x29) and pi_service (0x28,
+ * with pi_service P_PROGRAM to start, _INSE/_DELE/... on blocks): an entry
+ * list without them forbids them.  An S7ANY item's span counts elements
+ * from its byte address, one per octet: exact for BYTE and CHAR items; the
+ * op does not say how many octets a WORD or REAL element takes past the
+ * first.  S7comm-plus payloads are not decoded: function and opcode are
+ * all there is of them.
+ */
+static const struct bld_field_spec s7_fields[] = {
+	{ .key = "function", .kind = BLD_FIELD_SET, .path = "function", .max = UINT16_MAX,
+	  .name = field_function_name,
+	  .doc = "job function, e.g. read_var, write_var, pi_service, plc_stop; S7comm-plus: e.g. set_variable" },
+	{ .key = "protocol_id", .kind = BLD_FIELD_SET, .path = "protocol_id", .max = UINT8_MAX,
+	  .doc = "50 (0x32) S7comm, 114 (0x72) S7comm-plus" },
+	{ .key = "rosctr", .kind = BLD_FIELD_SET, .path = "rosctr", .max = UINT8_MAX, .name = field_rosctr_name,
+	  .doc = "PDU type: job, ack, ack_data, userdata" },
+	{ .key = "area", .kind = BLD_FIELD_SET, .path = "items.area", .max = UINT8_MAX,
+	  .doc = "S7ANY item memory areas: 0x81 I, 0x82 Q, 0x83 M, 0x84 DB, 0x1C counters, 0x1D timers" },
+	{ .key = "db", .kind = BLD_FIELD_SET, .path = "items.db", .max = UINT16_MAX,
+	  .doc = "S7ANY item DB numbers (0 outside data blocks)" },
+	{ .key = "address", .kind = BLD_FIELD_SPAN, .path = "items.byte_address", .path2 = "items.length",
+	  .max = 0xFFFFFF, .doc = "S7ANY item byte addresses, byte_address .. byte_address + length - 1" },
+	{ .key = "address", .kind = BLD_FIELD_SPAN, .path = "items.number", .path2 = "items.length",
+	  .max = 0xFFFFFF, .doc = "S7ANY counter and timer numbers, number .. number + length - 1" },
+	{ .key = "pi_service", .kind = BLD_FIELD_TEXT, .path = "pi_service",
+	  .doc = "program invocation service of pi_service and plc_stop jobs, e.g. P_PROGRAM, _INSE" },
+	{ .key = "block_type", .kind = BLD_FIELD_TEXT, .path = "block_type",
+	  .doc = "block of a download, upload or block function: 08 OB, 0A DB, 0C FC, 0E FB ..." },
+	{ .key = "block_type", .kind = BLD_FIELD_TEXT, .path = "blocks.block_type",
+	  .doc = "blocks named by a PI service (_INSE, _DELE)" },
+	{ .key = "block_number", .kind = BLD_FIELD_SET, .path = "block_number", .max = 99999,
+	  .doc = "block number of a download, upload or block function" },
+	{ .key = "block_number", .kind = BLD_FIELD_SET, .path = "blocks.block_number", .max = 99999,
+	  .doc = "block numbers named by a PI service" },
+	{ .key = "function_group", .kind = BLD_FIELD_SET, .path = "function_group", .max = 0x0F,
+	  .name = field_group_name, .doc = "userdata function group, e.g. cpu_functions, security, time_functions" },
+	{ .key = "subfunction", .kind = BLD_FIELD_SET, .path = "subfunction", .max = UINT8_MAX,
+	  .doc = "userdata subfunction (meaning by group: 4/1 read SZL, 5/1 set password, 7/2 set clock)" },
+	{ .key = "szl_id", .kind = BLD_FIELD_SET, .path = "szl_id", .max = UINT16_MAX,
+	  .doc = "system status list read (group 4, subfunction 1)" },
+	{ .key = "rack", .kind = BLD_FIELD_SET, .path = "rack", .max = 7,
+	  .doc = "rack in the called TSAP of a COTP connection request" },
+	{ .key = "slot", .kind = BLD_FIELD_SET, .path = "slot", .max = 31,
+	  .doc = "slot (CPU) in the called TSAP of a COTP connection request" },
+	{ .key = "opcode", .kind = BLD_FIELD_SET, .path = "opcode", .max = UINT8_MAX,
+	  .name = field_plus_opcode_name, .doc = "S7comm-plus opcode: request, response, response2, notification" },
+};
+
 const struct bld_dissector bld_dsc_s7comm = {
 	.name = "s7comm",
 	.description = "Siemens S7comm (ISO-on-TCP)",
@@ -1352,6 +1429,8 @@ const struct bld_dissector bld_dsc_s7comm = {
 	.state_size = sizeof(struct s7_state),
 	.state_fini = s7_state_fini,
 	.gap = s7_gap,
+	.fields = s7_fields,
+	.n_fields = sizeof(s7_fields) / sizeof(s7_fields[0]),
 };
 
 const struct bld_dissector bld_dsc_s7comm_plus = {
@@ -1364,4 +1443,6 @@ const struct bld_dissector bld_dsc_s7comm_plus = {
 	.state_size = sizeof(struct s7_state),
 	.state_fini = s7_state_fini,
 	.gap = s7_gap,
+	.fields = s7_fields,
+	.n_fields = sizeof(s7_fields) / sizeof(s7_fields[0]),
 };

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "registry.h"
 
 #define AGG_CAP (1u << 16)
 #define CYCLE_CAP (1u << 16)
@@ -660,75 +661,6 @@ void bld_policy_eval_flow(struct bld_policy_eval *ev, const struct bld_policy_fl
 	raise(ev, &a, 0, NULL, ts);
 }
 
-/* ---- operations: walking fields ---- */
-
-typedef void (*visit_fn)(void *ctx, const struct bld_op *op, const struct bld_op_field *f, uint32_t scope_from,
-			 uint32_t scope_to);
-
-/* Visit every value at path inside the fields [from, to) of one object level. */
-static void walk(const struct bld_op *op, uint32_t from, uint32_t to, const char *path, visit_fn fn, void *ctx)
-{
-	const char *dot = strchr(path, '.');
-	size_t seg = dot ? (size_t)(dot - path) : strlen(path);
-	for (uint32_t i = from; i < to; i++) {
-		const struct bld_op_field *f = &op->f[i];
-		bool hit = f->name && strncmp(f->name, path, seg) == 0 && f->name[seg] == 0;
-		bool box = f->type == BLD_OPF_LIST || f->type == BLD_OPF_OBJECT;
-		if (hit) {
-			if (!dot && !box) {
-				fn(ctx, op, f, from, to);
-			} else if (f->type == BLD_OPF_OBJECT && dot) {
-				walk(op, i + 1, i + f->len, dot + 1, fn, ctx);
-			} else if (f->type == BLD_OPF_LIST) {
-				/* elements: scalars (the values themselves) or objects (descend) */
-				for (uint32_t e = i + 1; e < i + f->len; e++) {
-					const struct bld_op_field *x = &op->f[e];
-					if (x->type == BLD_OPF_OBJECT) {
-						if (dot)
-							walk(op, e + 1, e + x->len, dot + 1, fn, ctx);
-						e += x->len;
-					} else if (x->type == BLD_OPF_LIST) {
-						e += x->len;
-					} else if (!dot && x->type != BLD_OPF_END) {
-						fn(ctx, op, x, i + 1, i + f->len);
-					}
-				}
-			}
-		}
-		if (box)
-			i += f->len;
-	}
-}
-
-static bool num_of(const struct bld_op_field *f, double *d, uint64_t *u, bool *is_uint)
-{
-	*is_uint = false;
-	switch (f->type) {
-	case BLD_OPF_UINT:
-		*u = f->v.u;
-		*d = (double)f->v.u;
-		*is_uint = true;
-		return true;
-	case BLD_OPF_INT:
-		*d = (double)f->v.i;
-		if (f->v.i >= 0) {
-			*u = (uint64_t)f->v.i;
-			*is_uint = true;
-		}
-		return true;
-	case BLD_OPF_BOOL:
-		*u = f->v.b;
-		*d = f->v.b;
-		*is_uint = true;
-		return true;
-	case BLD_OPF_REAL:
-		*d = f->v.d;
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool in_ranges(const struct pol_range *r, uint32_t n, uint64_t lo, uint64_t hi)
 {
 	uint32_t a = 0, b = n;   /* the last range with r.lo <= lo */
@@ -750,20 +682,6 @@ struct check {
 	bool fail;
 	double bad;              /* VALUE: the first value outside */
 };
-
-static const struct bld_op_field *sibling(const struct bld_op *op, uint32_t from, uint32_t to, const char *path)
-{
-	const char *last = strrchr(path, '.');
-	last = last ? last + 1 : path;
-	for (uint32_t i = from; i < to; i++) {
-		const struct bld_op_field *f = &op->f[i];
-		if (f->name && strcmp(f->name, last) == 0)
-			return f;
-		if (f->type == BLD_OPF_LIST || f->type == BLD_OPF_OBJECT)
-			i += f->len;
-	}
-	return NULL;
-}
 
 static bool text_match(const struct pol_constraint *c, const char *s, uint32_t len)
 {
@@ -795,7 +713,7 @@ static void visit_check(void *ctx, const struct bld_op *op, const struct bld_op_
 			k->fail = true;
 		return;
 	case BLD_FIELD_VALUE:
-		if (!num_of(f, &d, &u, &is_uint))
+		if (!pol_num(f, &d, &u, &is_uint))
 			return;
 		for (uint32_t i = 0; i < c->n_vranges; i++)
 			if (d >= c->vranges[i].lo && d <= c->vranges[i].hi)
@@ -804,22 +722,22 @@ static void visit_check(void *ctx, const struct bld_op *op, const struct bld_op_
 		k->bad = d;
 		return;
 	case BLD_FIELD_MIN:
-		if (num_of(f, &d, &u, &is_uint) && (!is_uint || u < c->min))
+		if (pol_num(f, &d, &u, &is_uint) && (!is_uint || u < c->min))
 			k->fail = true;
 		return;
 	case BLD_FIELD_SET:
-		if (!num_of(f, &d, &u, &is_uint) || !is_uint || !in_ranges(c->ranges, c->n_ranges, u, u))
+		if (!pol_num(f, &d, &u, &is_uint) || !is_uint || !in_ranges(c->ranges, c->n_ranges, u, u))
 			k->fail = true;
 		return;
 	case BLD_FIELD_SPAN: {
-		if (!num_of(f, &d, &u, &is_uint) || !is_uint) {
+		if (!pol_num(f, &d, &u, &is_uint) || !is_uint) {
 			k->fail = true;
 			return;
 		}
 		uint64_t hi = u;
-		const struct bld_op_field *o = k->spec->path2 ? sibling(op, from, to, k->spec->path2) : NULL;
+		const struct bld_op_field *o = k->spec->path2 ? pol_sibling(op, from, to, k->spec->path2) : NULL;
 		uint64_t v2;
-		if (o && num_of(o, &d, &v2, &is_uint) && is_uint) {
+		if (o && pol_num(o, &d, &v2, &is_uint) && is_uint) {
 			if (k->spec->span_last)
 				hi = v2 >= u ? v2 : u;
 			else if (v2 > 0)
@@ -838,7 +756,7 @@ static int check_constraint(const struct bld_op *op, const struct pol_constraint
 	struct check k = { .c = c };
 	for (uint32_t r = 0; r < c->n_specs && !k.fail; r++) {
 		k.spec = c->specs[r];
-		walk(op, 0, op->n_fields, c->specs[r]->path, visit_check, &k);
+		pol_walk(op, 0, op->n_fields, c->specs[r]->path, visit_check, &k);
 	}
 	if (c->kind == BLD_FIELD_VALUE) {
 		if (k.fail) {
@@ -850,96 +768,6 @@ static int check_constraint(const struct bld_op *op, const struct pol_constraint
 	if (c->kind == BLD_FIELD_MIN)
 		return !k.fail;
 	return k.seen && !k.fail;
-}
-
-/* ---- operations: a brief of the op for alerts, and its signature for cycles ---- */
-
-struct brief {
-	char *buf;
-	size_t len, used;
-	unsigned values;
-	uint64_t sig;
-	bool sig_field;
-};
-
-static void put(struct brief *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct brief *b, const char *fmt, ...)
-{
-	if (b->used >= b->len)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(b->buf + b->used, b->len - b->used, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		b->used = b->used + (size_t)k < b->len ? b->used + (size_t)k : b->len - 1;
-}
-
-static void visit_brief(void *ctx, const struct bld_op *op, const struct bld_op_field *f, uint32_t from, uint32_t to)
-{
-	(void)from;
-	(void)to;
-	struct brief *b = ctx;
-	b->values++;
-	if (b->values > 4) {
-		if (b->values == 5)
-			put(b, ",...");
-		return;
-	}
-	if (b->values > 1)
-		put(b, ",");
-	char num[48];
-	switch (f->type) {
-	case BLD_OPF_UINT:
-		put(b, "%" PRIu64, f->v.u);
-		break;
-	case BLD_OPF_INT:
-		put(b, "%" PRId64, f->v.i);
-		break;
-	case BLD_OPF_BOOL:
-		put(b, "%s", f->v.b ? "true" : "false");
-		break;
-	case BLD_OPF_REAL:
-		bld_op_real_text(f, num, sizeof(num));
-		put(b, "%s", num);
-		break;
-	case BLD_OPF_TEXT:
-		put(b, "%.*s", (int)(f->len < 48 ? f->len : 48), op->text + f->v.off);
-		break;
-	default:
-		put(b, "?");
-	}
-	if (b->sig_field) {
-		b->sig = mix(b->sig, f->type == BLD_OPF_TEXT ? f->len : f->v.u);
-		if (f->type == BLD_OPF_TEXT)
-			b->sig = mix_str(b->sig, "");
-	}
-}
-
-/* "function=6 address=40 value=0", and a signature of what was asked (every key but values). */
-static uint64_t op_brief(const struct bld_dissector *dsc, const struct bld_op *op, char *buf, size_t len)
-{
-	struct brief b = { .buf = buf, .len = len, .sig = mix(0xb1, op->dir) };
-	buf[0] = 0;
-	for (uint32_t i = 0; i < dsc->n_fields; i++) {
-		bool seen = false;
-		for (uint32_t j = 0; j < i && !seen; j++)
-			seen = strcmp(dsc->fields[j].key, dsc->fields[i].key) == 0;
-		if (seen)
-			continue;
-		size_t mark = b.used;
-		put(&b, "%s%s=", b.used ? " " : "", dsc->fields[i].key);
-		b.values = 0;
-		b.sig_field = dsc->fields[i].kind != BLD_FIELD_VALUE;
-		for (uint32_t j = i; j < dsc->n_fields; j++)
-			if (strcmp(dsc->fields[j].key, dsc->fields[i].key) == 0)
-				walk(op, 0, op->n_fields, dsc->fields[j].path, visit_brief, &b);
-		if (!b.values) {   /* the key is not in this op: take its name back out */
-			b.used = mark;
-			buf[mark] = 0;
-		}
-	}
-	return nonzero(b.sig);
 }
 
 /* ---- operations: cycles (timing and rate) ---- */
@@ -1147,28 +975,60 @@ static void judge_rule(const struct pol_rule *r, const struct bld_op *op, struct
 		judge_entry(r, &r->ops[i], op, j);
 }
 
+/*
+ * An operation on a flow no rule allows: the flow was reported, but what it
+ * did matters to whoever reads the alert (a write from an unknown host is
+ * worse than a connection attempt), so each kind of request is reported
+ * once per interval, without a rule.
+ */
+static void denied_op(struct bld_policy_eval *ev, const struct bld_policy_flow *f, const struct bld_op *op)
+{
+	enum bld_proto pid = bld_registry_find(op->proto);
+	const struct bld_dissector *dsc = pid != BLD_PROTO_UNKNOWN ? bld_dissectors[pid] : NULL;
+	if (op->dir != BLD_OP_REQUEST || !dsc || !dsc->n_fields || !pol_op_judged(dsc, op))
+		return;
+	struct agg a = { .kind = BLD_ALERT_OP_NOT_ALLOWED, .severity = ev->p->flow_default.severity,
+			 .action = ev->p->flow_default.action, .to_server = op->to_server };
+	fill_base(&a, f);
+	pol_op_brief(dsc, op, a.detail, sizeof(a.detail));
+	snprintf(a.reason, sizeof(a.reason), "a %s request on a flow no rule allows", op->proto);
+	bool has;
+	raise(ev, &a, mix(kind_value(dsc, op, &has), 0xdead), op, op->ts_ns);
+}
+
 void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
 			struct bld_policy_flow_state *st, const struct bld_op *op)
 {
 	const struct bld_policy *p = ev->p;
 	if (!st->set || st->generation != ev->generation)
 		bld_policy_eval_flow(ev, f, st, op->ts_ns);
-	if (st->denied || st->set == UINT32_MAX)
+	if (st->set == UINT32_MAX && !st->denied)
 		return;
 	ev->stats.ops++;
+	if (st->denied) {
+		denied_op(ev, f, op);
+		return;
+	}
 	const struct rule_set *s = &ev->sets[st->set - 1];
 	struct judgement j = { .v = V_NONE };
+	int judged = -1;   /* whether the op carries anything rules judge: found out once, when a rule lists operations */
 	for (uint32_t i = 0; i < s->n && j.v != V_ALLOWED; i++) {
 		const struct pol_rule *r = &p->rules[ev->set_rules[s->first + i]];
-		if (r->dsc && strcmp(r->dsc->name, op->proto) != 0 && r->has_ops)
-			continue;   /* entries speak another protocol's fields */
+		if (r->has_ops) {
+			if (!r->dsc || strcmp(r->dsc->name, op->proto) != 0)
+				continue;   /* entries speak another protocol's fields */
+			if (judged < 0)
+				judged = pol_op_judged(r->dsc, op);
+			if (!judged)
+				return;
+		}
 		judge_rule(r, op, &j);
 	}
 	if (j.v == V_NONE && !j.outside_window)
 		return;
 	const struct bld_dissector *dsc = j.rule && j.rule->dsc ? j.rule->dsc : NULL;
 	char detail[DETAIL_LEN] = "";
-	uint64_t sig = dsc ? op_brief(dsc, op, detail, sizeof(detail)) : 1;
+	uint64_t sig = dsc ? pol_op_brief(dsc, op, detail, sizeof(detail)) : 1;
 	if (j.v == V_ALLOWED) {
 		const struct pol_rule *r = j.rule;
 		ev->hits[r->index]++;
@@ -1190,28 +1050,41 @@ void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow
 		a.kind = BLD_ALERT_VALUE_OUT_OF_RANGE;
 		a.severity = r->severity_set ? r->severity : p->value_default.severity;
 		a.action = r->action_set ? r->action : p->value_default.action;
-		snprintf(a.reason, sizeof(a.reason), "%s %g is outside what rule %s allows for this operation", j.key,
-			 j.bad, r->id);
+		snprintf(a.reason, sizeof(a.reason), "%s %g is outside the range the rule allows for this operation",
+			 j.key, j.bad);
 		sub = mix_str(sub, j.key);
 	} else {
 		a.kind = BLD_ALERT_OP_NOT_ALLOWED;
 		a.severity = r->severity_set ? r->severity : p->op_default.severity;
 		a.action = r->action_set ? r->action : p->op_default.action;
 		if (j.v == V_NONE || j.outside_window)
-			snprintf(a.reason, sizeof(a.reason), "%s %s outside the time window of rule %s", op->proto,
-				 bld_op_dir_names[op->dir], r->id);
-		else
-			snprintf(a.reason, sizeof(a.reason), "rule %s does not list this %s %s", r->id, op->proto,
+			snprintf(a.reason, sizeof(a.reason), "a %s %s outside the rule's time window", op->proto,
 				 bld_op_dir_names[op->dir]);
+		else
+			snprintf(a.reason, sizeof(a.reason), "this %s %s is not among the operations the rule allows",
+				 op->proto, bld_op_dir_names[op->dir]);
 	}
 	if (a.action == BLD_ACTION_DROP)
 		st->drop = true;
 	raise(ev, &a, sub, op, op->ts_ns);
 }
 
-void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_flow *f, uint16_t event,
-			   uint64_t ts_ns, bool to_server)
+void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
+			   struct bld_policy_flow_state *st, uint16_t event, uint64_t ts_ns, bool to_server)
 {
+	if (!st->set || st->generation != ev->generation)
+		bld_policy_eval_flow(ev, f, st, ts_ns);
+	if (!st->denied && st->set != UINT32_MAX) {
+		const struct rule_set *s = &ev->sets[st->set - 1];
+		for (uint32_t i = 0; i < s->n; i++) {
+			const struct pol_rule *r = &ev->p->rules[ev->set_rules[s->first + i]];
+			for (uint32_t k = 0; k < r->n_expected; k++)
+				if (r->expected_events[k] == event) {
+					ev->stats.expected_events++;
+					return;
+				}
+		}
+	}
 	struct agg a = { .kind = BLD_ALERT_PROTOCOL, .protocol_event = event,
 			 .severity = ev->p->protocol_default.severity, .action = BLD_ACTION_ALERT,
 			 .to_server = to_server };

@@ -375,6 +375,17 @@ static bool literal(struct loader *L, const struct bld_ynode *n, uint32_t owner,
 	return true;
 }
 
+/* Digits, dots and a slash, or a colon: meant as an address, so say what is wrong with it. */
+static bool looks_like_address(const char *s)
+{
+	if (strchr(s, ':'))
+		return true;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && *s != '.' && *s != '/')
+			return false;
+	return true;
+}
+
 static const char *kind_name(uint8_t kind)
 {
 	return kind == POL_HOST ? "host" : kind == POL_GROUP ? "group" : kind == POL_ZONE ? "zone" : "address";
@@ -395,7 +406,8 @@ static void expand_group(struct loader *L, uint32_t g, uint32_t into, const stru
 		struct name_slot *s = name_find(L, m->text);
 		if (!s) {
 			if (depth == 0)
-				err(L, m, "unknown host or group '%s'", m->text);
+				err(L, m, looks_like_address(m->text) ? "'%s' is not a valid address or CIDR"
+								     : "unknown host or group '%s'", m->text);
 			continue;
 		}
 		const struct pol_principal *pr = &((struct pol_principal *)L->principals.p)[s->principal];
@@ -863,10 +875,7 @@ static void valid_keys(const struct bld_dissector *dsc, char *buf, size_t len)
 	size_t used = 0;
 	buf[0] = 0;
 	for (uint32_t i = 0; i < dsc->n_fields; i++) {
-		bool seen = false;
-		for (uint32_t j = 0; j < i && !seen; j++)
-			seen = strcmp(dsc->fields[j].key, dsc->fields[i].key) == 0;
-		if (seen)
+		if (!pol_key_first(dsc, i))
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", dsc->fields[i].key);
 		if (w < 0 || (size_t)w >= len - used)
@@ -968,7 +977,10 @@ static uint32_t *load_peers(struct loader *L, const struct bld_ynode *n, const c
 			if (s) {
 				pr = s->principal;
 			} else if (!literal(L, x, POL_ANY, &pr)) {
-				err(L, x, "%s: unknown host, group or zone '%s'", what, x->text);
+				if (looks_like_address(x->text))
+					err(L, x, "%s: '%s' is not a valid address or CIDR (host bits set?)", what, x->text);
+				else
+					err(L, x, "%s: unknown host, group or zone '%s'", what, x->text);
 				continue;
 			}
 		}
@@ -1036,10 +1048,32 @@ static bool app_ok(struct loader *L, const char *name)
 	return *name != 0;
 }
 
+/* expected_events: [opcua.security_none, stream.gap]: not alerts on this rule's flows */
+static void load_expected(struct loader *L, const struct bld_ynode *n, struct pol_rule *r)
+{
+	uint32_t cnt = n->type == BLD_YNODE_SEQ ? n->count : 1;
+	r->expected_events = pol_alloc(L->p, (cnt + 1) * sizeof(uint16_t));
+	if (!r->expected_events) {
+		L->oom = true;
+		return;
+	}
+	for (uint32_t i = 0; i < cnt; i++) {
+		const struct bld_ynode *x = n->type == BLD_YNODE_SEQ ? kid(L, n, i) : n;
+		enum bld_event ev = is_scalar(x) ? bld_event_find(x->text) : BLD_EVENT_MAX;
+		if (ev == BLD_EVENT_MAX) {
+			err(L, x, "expected_events: '%s' is not a protocol event (docs/protocols.md lists them)",
+			    is_scalar(x) ? x->text : type_name(x));
+			continue;
+		}
+		r->expected_events[r->n_expected++] = (uint16_t)ev;
+	}
+}
+
 static void load_rule(struct loader *L, const struct bld_ynode *n, struct pol_rule *r)
 {
 	static const char *const keys[] = { "id", "description", "from", "to", "protocol", "ports", "direction",
-					    "severity", "action", "when", "operations", "timing", "rate", NULL };
+					    "severity", "action", "when", "operations", "timing", "rate", "expected_events",
+					    NULL };
 	r->line = n->line;
 	r->col = n->col;
 	r->severity = L->p->op_default.severity;
@@ -1104,6 +1138,8 @@ static void load_rule(struct loader *L, const struct bld_ynode *n, struct pol_ru
 		load_timing(L, x, &r->timing);
 	if ((x = bld_ydoc_get(L->d, n, "rate")))
 		load_rate(L, x, &r->rate);
+	if ((x = bld_ydoc_get(L->d, n, "expected_events")))
+		load_expected(L, x, r);
 	if ((x = bld_ydoc_get(L->d, n, "operations"))) {
 		if (!r->dsc || !r->dsc->n_fields) {
 			err(L, x, "rule '%s': protocol %s has no operation fields Bollard decodes; remove operations", rid,

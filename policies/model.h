@@ -138,6 +138,8 @@ struct pol_rule {
 	uint32_t *bucket_entries;
 	struct pol_timing timing;
 	struct pol_rate rate;
+	uint16_t *expected_events;           /* protocol events (events.h) this rule's flows raise as a matter of course */
+	uint32_t n_expected;
 	uint32_t index;
 };
 
@@ -203,7 +205,31 @@ bool pol_compile(struct bld_policy *p);
 uint32_t pol_rules_for(const struct bld_policy *p, uint32_t from, uint32_t to, uint32_t app, const uint32_t **first);
 uint32_t pol_app_index(const struct bld_policy *p, const char *app);
 
-/* when.c-style helpers in eval.c */
+/* eval.c */
 bool pol_when_ok(const struct pol_when *w, uint64_t ts_ns);
+
+/* opwalk.c: the values at a dotted path of an op (fields.h) */
+typedef void (*pol_visit_fn)(void *ctx, const struct bld_op *op, const struct bld_op_field *f, uint32_t scope_from,
+			     uint32_t scope_to);
+/* Visit every scalar at path within fields [from, to) (0, op->n_fields for the whole op). */
+void pol_walk(const struct bld_op *op, uint32_t from, uint32_t to, const char *path, pol_visit_fn fn, void *ctx);
+/* The field named like path's last part in the same scope as a visited value (a span's count or end). */
+const struct bld_op_field *pol_sibling(const struct bld_op *op, uint32_t from, uint32_t to, const char *path);
+/* A number field as a double, and as a uint64 when it is a non-negative integer (*is_uint). */
+bool pol_num(const struct bld_op_field *f, double *d, uint64_t *u, bool *is_uint);
+/* Row i is the first with its key (several rows may share one: fields.h). */
+bool pol_key_first(const struct bld_dissector *dsc, uint32_t i);
+/*
+ * "function=6 address=40 value=0" into buf, and the op's signature: a hash of
+ * what it asks (every key but VALUE ones), which tells cyclic requests apart.
+ */
+uint64_t pol_op_brief(const struct bld_dissector *dsc, const struct bld_op *op, char *buf, size_t len);
+/*
+ * Whether rules judge op at all: it carries at least one of the protocol's
+ * selector fields (SET, SPAN, TEXT).  Cyclic I/O data, keep-alives and bare
+ * transport frames carry none: there is nothing in them to allow or refuse,
+ * and the flow itself was judged already.
+ */
+bool pol_op_judged(const struct bld_dissector *dsc, const struct bld_op *op);
 
 #endif /* BLD_POLICY_MODEL_H */

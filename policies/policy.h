@@ -149,9 +149,12 @@ void bld_policy_eval_flow(struct bld_policy_eval *ev, const struct bld_policy_fl
 void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
 			struct bld_policy_flow_state *st, const struct bld_op *op);
 
-/* A dissector's event: aggregated and reported like the policy's own. */
-void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_flow *f, uint16_t event,
-			   uint64_t ts_ns, bool to_server);
+/*
+ * A dissector's event: aggregated and reported like the policy's own,
+ * unless a rule the flow matched lists it under expected_events.
+ */
+void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
+			   struct bld_policy_flow_state *st, uint16_t event, uint64_t ts_ns, bool to_server);
 
 /* Packet time moved on: flush aggregation intervals, detect silences.  Cheap when nothing is due. */
 void bld_policy_eval_tick(struct bld_policy_eval *ev, uint64_t now_ns);
@@ -164,6 +167,7 @@ const uint64_t *bld_policy_eval_rule_hits(const struct bld_policy_eval *ev);
 
 struct bld_policy_eval_stats {
 	uint64_t flows, ops, alerts[BLD_ALERT_KIND_MAX];     /* alerts: occurrences, before aggregation */
+	uint64_t expected_events;                            /* protocol events a rule expects: not alerts */
 	uint64_t reported;                                   /* alert lines handed to the callback */
 	uint64_t capacity;                                   /* state table full */
 };
