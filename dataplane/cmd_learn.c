@@ -11,12 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "engine.h"
+#include "inputs.h"
 #include "learn.h"
-#include "pcap_source.h"
 
 struct learn_ctx {
 	struct bld_learn *learn;
@@ -103,18 +102,8 @@ int bld_cmd_learn(int argc, char **argv)
 		usage(stderr);
 		return BLD_EXIT_USAGE;
 	}
-	for (int i = optind; i < argc; i++) {
-		struct stat st;
-		if (stat(argv[i], &st) != 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "bollard learn: %s: %s\n", argv[i], errno ? strerror(errno) : "not a regular file");
-			return BLD_EXIT_USAGE;
-		}
-	}
-	char err[600];
-	if (filter && bld_pcap_filter_check(filter, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bollard learn: %s\n", err);
+	if (bld_inputs_check("learn", argv + optind, argc - optind, filter, NULL) < 0)
 		return BLD_EXIT_USAGE;
-	}
 
 	int status = BLD_EXIT_OK;
 	struct learn_ctx lc = { .learn = bld_learn_create() };
@@ -132,21 +121,14 @@ int bld_cmd_learn(int argc, char **argv)
 		goto out;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct bld_pcap_source *src = bld_pcap_source_open(argv[i], filter, err, sizeof(err));
-		if (!src) {
-			fprintf(stderr, "bollard learn: %s\n", err);
+		struct bld_inputs_result r;
+		int rc = bld_inputs_read("learn", &e, 1, argv[i], filter, NULL, NULL, &r);
+		if (rc < 0) {
 			status = BLD_EXIT_USAGE;
 			goto out;
 		}
-		struct bld_pkt pkt;
-		int n;
-		while ((n = bld_pcap_source_next(src, &pkt, err, sizeof(err))) > 0)
-			bld_engine_process_burst(e, &pkt, 1);
-		if (n < 0) {
-			fprintf(stderr, "bollard learn: warning: %s; learned from the packets before it\n", err);
+		if (rc > 0)
 			status = BLD_EXIT_DAMAGED;
-		}
-		bld_pcap_source_close(src);
 	}
 	bld_engine_finish(e);
 

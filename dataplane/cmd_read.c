@@ -14,8 +14,8 @@
 #include "commands.h"
 #include "engine.h"
 #include "flow_record.h"
+#include "inputs.h"
 #include "op_json.h"
-#include "pcap_source.h"
 #include "report.h"
 
 /* Inputs at least this large get a progress bar when stderr is a terminal. */
@@ -33,15 +33,8 @@ struct read_opts {
 	uint32_t max_flows;
 };
 
-/* An output file of JSON lines: --flows, --ops, --events. */
-struct jsonl_out {
-	const char *option, *path;
-	FILE *f;
-	int err;                 /* first write error */
-};
-
 struct read_ctx {
-	struct jsonl_out flows, ops, events;
+	struct bld_out flows, ops, events;
 	struct bld_report *report;
 };
 
@@ -192,36 +185,6 @@ static void on_alert(void *ctx, const struct bld_alert *a)
 		rc->events.err = bld_alert_write_json(rc->events.f, a);
 }
 
-static int jsonl_open(struct jsonl_out *j, const char *option, const char *path)
-{
-	j->option = option;
-	j->path = path;
-	if (!path)
-		return 0;
-	j->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (!j->f) {
-		fprintf(stderr, "bollard read: %s %s: %s\n", option, path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Close (flush) one output; false when anything written to it was lost. */
-static bool jsonl_close(struct jsonl_out *j)
-{
-	if (!j->f)
-		return true;
-	if (j->f != stdout ? fclose(j->f) != 0 : fflush(stdout) != 0)
-		if (!j->err)
-			j->err = -errno;
-	j->f = NULL;
-	if (j->err) {
-		fprintf(stderr, "bollard read: %s %s: %s\n", j->option, j->path, strerror(-j->err));
-		return false;
-	}
-	return true;
-}
-
 /* A progress bar for people watching a terminal; wall time is used for the display only. */
 struct progress {
 	bool on;
@@ -251,47 +214,9 @@ static void progress_show(struct progress *p, uint64_t offset, bool final)
 		fprintf(stderr, "\n");
 }
 
-/*
- * Files are one timeline in the order given.  One that starts before the
- * previous ended was probably given out of order: flows would time out late.
- */
-static void warn_out_of_order(const char *path, uint64_t first, uint64_t last_before)
+static void progress_at(void *ctx, uint64_t offset)
 {
-	char t1[40], t2[40];
-	bld_format_time(first, t1, sizeof(t1));
-	bld_format_time(last_before, t2, sizeof(t2));
-	fprintf(stderr,
-		"bollard read: warning: %s starts at %s, before the previous input ended (%s); "
-		"inputs are read in the order given, so give them in time order\n",
-		path, t1, t2);
-}
-
-static int read_file(struct bld_engine *e, const char *path, const struct read_opts *o, struct bld_report *report,
-		     struct progress *prog)
-{
-	char err[600];
-	struct bld_pcap_source *src = bld_pcap_source_open(path, o->filter, err, sizeof(err));
-	if (!src) {
-		fprintf(stderr, "bollard read: %s\n", err);
-		return -1;
-	}
-	struct bld_pkt pkt;
-	int n;
-	uint64_t count = 0;
-	struct bld_engine_stats before;
-	bld_engine_stats(e, &before);
-	while ((n = bld_pcap_source_next(src, &pkt, err, sizeof(err))) > 0) {
-		if (count == 0 && before.packets && pkt.ts_ns < before.ts_last)
-			warn_out_of_order(path, pkt.ts_ns, before.ts_last);
-		bld_engine_process_burst(e, &pkt, 1);
-		if ((++count & 0x3fff) == 0) /* the clock check costs more than the packet */
-			progress_show(prog, bld_pcap_source_offset(src), false);
-	}
-	if (n < 0)
-		fprintf(stderr, "bollard read: warning: %s; analysed the packets before it\n", err);
-	bld_report_input(report, path, bld_pcap_source_filtered(src), n < 0 ? err : NULL);
-	bld_pcap_source_close(src);
-	return n < 0 ? 1 : 0;
+	progress_show(ctx, offset, false);
 }
 
 int bld_cmd_read(int argc, char **argv)
@@ -307,23 +232,8 @@ int bld_cmd_read(int argc, char **argv)
 	struct bld_policy *policy = NULL;
 	struct progress prog = { 0 };
 
-	/* Check every input before any work: a typo should not cost a long run. */
-	for (int i = first; i < argc; i++) {
-		struct stat st;
-		if (stat(argv[i], &st) != 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "bollard read: %s: %s\n", argv[i],
-				errno && !S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
-			return BLD_EXIT_USAGE;
-		}
-		prog.total += (uint64_t)st.st_size;
-	}
-	if (o.filter) {
-		char err[512];
-		if (bld_pcap_filter_check(o.filter, err, sizeof(err)) < 0) {
-			fprintf(stderr, "bollard read: %s\n", err);
-			return BLD_EXIT_USAGE;
-		}
-	}
+	if (bld_inputs_check("read", argv + first, argc - first, o.filter, &prog.total) < 0)
+		return BLD_EXIT_USAGE;
 	prog.on = o.progress && isatty(STDERR_FILENO) && prog.total >= PROGRESS_MIN_BYTES;
 	if (o.policy_path && !(policy = bld_policy_open("read", o.policy_path)))
 		return BLD_EXIT_USAGE;
@@ -331,8 +241,9 @@ int bld_cmd_read(int argc, char **argv)
 	ctx.report = bld_report_create();
 	if (!ctx.report)
 		goto nomem;
-	if (jsonl_open(&ctx.flows, "--flows", o.flows_path) < 0 || jsonl_open(&ctx.ops, "--ops", o.ops_path) < 0 ||
-	    jsonl_open(&ctx.events, "--events", o.events_path) < 0) {
+	if (bld_out_open(&ctx.flows, "read", "--flows", o.flows_path) < 0 ||
+	    bld_out_open(&ctx.ops, "read", "--ops", o.ops_path) < 0 ||
+	    bld_out_open(&ctx.events, "read", "--events", o.events_path) < 0) {
 		status = BLD_EXIT_USAGE;
 		goto out;
 	}
@@ -356,11 +267,13 @@ int bld_cmd_read(int argc, char **argv)
 
 	for (int i = first; i < argc; i++) {
 		struct stat st;
-		int rc = read_file(e, argv[i], &o, ctx.report, &prog);
+		struct bld_inputs_result r;
+		int rc = bld_inputs_read("read", &e, 1, argv[i], o.filter, prog.on ? progress_at : NULL, &prog, &r);
 		if (rc < 0) {
 			status = BLD_EXIT_USAGE;
 			goto out;
 		}
+		bld_report_input(ctx.report, argv[i], r.filtered, rc > 0 ? r.error : NULL);
 		if (rc > 0)
 			status = BLD_EXIT_DAMAGED;
 		if (stat(argv[i], &st) == 0)
@@ -369,9 +282,9 @@ int bld_cmd_read(int argc, char **argv)
 	progress_show(&prog, 0, true);
 	bld_engine_finish(e);
 
-	bool written = jsonl_close(&ctx.flows);
-	written &= jsonl_close(&ctx.ops);
-	written &= jsonl_close(&ctx.events);
+	bool written = bld_out_close(&ctx.flows);
+	written &= bld_out_close(&ctx.ops);
+	written &= bld_out_close(&ctx.events);
 	if (!written)
 		status = BLD_EXIT_USAGE;
 
@@ -393,9 +306,9 @@ nomem:
 	fprintf(stderr, "bollard read: out of memory\n");
 	status = BLD_EXIT_USAGE;
 out:
-	jsonl_close(&ctx.flows);
-	jsonl_close(&ctx.ops);
-	jsonl_close(&ctx.events);
+	bld_out_close(&ctx.flows);
+	bld_out_close(&ctx.ops);
+	bld_out_close(&ctx.events);
 	bld_engine_destroy(e);
 	bld_policy_free(policy);
 	bld_report_destroy(ctx.report);

@@ -17,8 +17,8 @@ static const bld_addr ADDR_MAX = ~(bld_addr)0;
 bld_addr pol_addr_from_ip(uint8_t family, const uint8_t *ip)
 {
 	bld_addr a = 0;
-	if (family == 4) {
-		a = (bld_addr)0xffff << 32;
+	if (family == 4) {   /* ::ffff:a.b.c.d: 0xffff, then the four bytes below it */
+		a = 0xffff;
 		for (int i = 0; i < 4; i++)
 			a = a << 8 | ip[i];
 		return a;
@@ -199,6 +199,11 @@ bool pol_addr_build(struct bld_policy *p)
 			break;
 		at = edges[e].at;
 	}
+	for (uint32_t c = 0; c < n_cls; c++)
+		if (cls_first[c + 1] - cls_first[c] > p->map.max_members) {
+			p->map.max_members = cls_first[c + 1] - cls_first[c];
+			p->map.max_cls = c;
+		}
 	/* copy into the arena */
 	p->map.n = n;
 	p->map.n_cls = n_cls;

@@ -33,7 +33,7 @@
 #define SET_CAP (1u << 20)
 #define TICK_NS 1000000000ull    /* aggregation and silence are judged once per second of packet time */
 #define APP_LEN 32
-#define REASON_LEN 192
+#define REASON_LEN 256   /* two host texts (96) and a protocol (32) fit whole */
 #define DETAIL_LEN 192
 
 /* ---- small open hash tables keyed by a 64-bit hash; the owner compares the rest ---- */
@@ -141,7 +141,7 @@ struct bld_policy_eval {
 	struct slot_table cycle_index;
 	/* assets reported */
 	struct slot_table assets;
-	uint64_t capacity_until;
+	uint64_t capacity_until, capacity_first, capacity_pending;
 	uint64_t *hits;
 	struct bld_policy_eval_stats stats;
 };
@@ -314,27 +314,71 @@ static void report(struct bld_policy_eval *ev, const struct agg *a, const struct
 		ev->fn(ev->ctx, &al);
 }
 
-static uint64_t agg_hash(const struct agg *a, uint64_t sub)
+static uint64_t mix_strn(uint64_t h, const char *s, size_t max)
 {
-	uint64_t h = mix(mix(mix(0, a->kind), a->protocol_event), a->rule);
-	h = mix_addr(mix_addr(h, side_addr(&a->flow, true)), side_addr(&a->flow, false));
-	h = mix(mix(h, a->flow.server_port), a->flow.family);
-	return nonzero(mix_str(mix(h, sub), a->app));
+	uint64_t x = 1469598103934665603ull;
+	for (size_t i = 0; s && s[i] && i < max; i++)
+		x = (x ^ (uint8_t)s[i]) * 1099511628211ull;
+	return mix(h, x);
 }
 
+/*
+ * What makes alerts identical: kind, rule, the two sides, the server port,
+ * the protocol, and sub (the operation's kind, the field out of range).
+ * Computed from the flow before anything is formatted, so a repeat costs a
+ * hash probe and a counter (agg_bump).
+ */
+static uint64_t agg_key(enum bld_alert_kind kind, uint16_t protocol_event, uint32_t rule,
+			const struct bld_policy_flow *f, uint64_t sub)
+{
+	uint64_t h = mix(mix(mix(0, kind), protocol_event), rule);
+	h = mix_addr(mix_addr(h, side_addr(f, true)), side_addr(f, false));
+	h = mix(mix(h, f->server_port), f->family);
+	return nonzero(mix_strn(mix(h, sub), f->app ? f->app : "unknown", APP_LEN - 1));
+}
+
+/* An alert identical to one reported in this interval: count it and say so. */
+static bool agg_bump(struct bld_policy_eval *ev, enum bld_alert_kind kind, uint64_t h, uint64_t ts)
+{
+	if (!ev->p->aggregate_ns)
+		return false;
+	struct slot_table *t = &ev->agg_index;
+	for (uint32_t i = (uint32_t)h & (t->n_slots - 1); t->hash[i]; i = (i + 1) & (t->n_slots - 1))
+		if (t->hash[i] == h) {
+			struct agg *x = &ev->aggs[t->index[i]];
+			if (!x->pending)
+				x->first_ns = ts;
+			x->pending++;
+			x->last_ns = ts;
+			ev->stats.alerts[kind]++;
+			return true;
+		}
+	return false;
+}
+
+static void fill_base(struct agg *a, const struct bld_policy_flow *f)
+{
+	a->flow = *f;
+	snprintf(a->app, sizeof(a->app), "%s", f->app ? f->app : "unknown");
+	a->flow.app = a->app;
+}
+
+/* A table was full: one line per interval, counting every time it was found full since the last line. */
 static void capacity(struct bld_policy_eval *ev, uint64_t ts, const struct bld_policy_flow *f, const char *what)
 {
 	ev->stats.capacity++;
 	ev->stats.alerts[BLD_ALERT_SENSOR_CAPACITY]++;
+	if (!ev->capacity_pending++)
+		ev->capacity_first = ts;
 	if (ts < ev->capacity_until)
 		return;
 	ev->capacity_until = ts + (ev->p->aggregate_ns ? ev->p->aggregate_ns : TICK_NS);
-	struct agg a = { .kind = BLD_ALERT_SENSOR_CAPACITY, .severity = BLD_SEV_HIGH, .flow = *f,
-			 .first_ns = ts, .last_ns = ts };
-	snprintf(a.app, sizeof(a.app), "%s", f->app ? f->app : "unknown");
-	a.flow.app = a.app;
+	struct agg a = { .kind = BLD_ALERT_SENSOR_CAPACITY, .severity = BLD_SEV_HIGH, .to_server = true,
+			 .first_ns = ev->capacity_first, .last_ns = ts };
+	fill_base(&a, f);
 	snprintf(a.reason, sizeof(a.reason), "%s", what);
-	report(ev, &a, NULL, 1);
+	report(ev, &a, NULL, ev->capacity_pending);
+	ev->capacity_pending = 0;
 }
 
 /*
@@ -344,25 +388,21 @@ static void capacity(struct bld_policy_eval *ev, uint64_t ts, const struct bld_p
  */
 static void raise(struct bld_policy_eval *ev, struct agg *a, uint64_t sub, const struct bld_op *op, uint64_t ts)
 {
-	ev->stats.alerts[a->kind]++;
 	a->first_ns = a->last_ns = ts;
 	a->flow.app = a->app;
 	if (!ev->p->aggregate_ns) {
+		ev->stats.alerts[a->kind]++;
 		report(ev, a, op, 1);
 		return;
 	}
-	uint64_t h = agg_hash(a, sub);
+	uint64_t h = agg_key(a->kind, a->protocol_event, a->rule, &a->flow, sub);
+	if (agg_bump(ev, a->kind, h, ts))
+		return;
+	ev->stats.alerts[a->kind]++;
 	struct slot_table *t = &ev->agg_index;
 	uint32_t i = (uint32_t)h & (t->n_slots - 1);
-	for (; t->hash[i]; i = (i + 1) & (t->n_slots - 1))
-		if (t->hash[i] == h) {
-			struct agg *x = &ev->aggs[t->index[i]];
-			if (!x->pending)
-				x->first_ns = ts;
-			x->pending++;
-			x->last_ns = ts;
-			return;
-		}
+	while (t->hash[i])
+		i = (i + 1) & (t->n_slots - 1);
 	report(ev, a, op, 1);
 	if (ev->n_aggs >= AGG_CAP) {
 		capacity(ev, ts, &a->flow, "the alert aggregation table is full: identical alerts are reported one by one");
@@ -424,11 +464,15 @@ static void flush_aggs(struct bld_policy_eval *ev, uint64_t now, bool all)
 
 /* ---- flows ---- */
 
+/*
+ * An address that can be an asset: unicast, not 0.0.0.0/8, loopback or the
+ * limited broadcast.  (The learner names the same addresses as hosts.)
+ */
 static bool ip_reportable(const struct bld_policy_flow *f, bool client)
 {
 	const uint8_t *ip = client ? f->client_ip : f->server_ip;
 	if (f->family == 4)
-		return ip[0] < 224 && ip[0] != 0 && ip[0] != 127 && !(ip[3] == 255);
+		return ip[0] < 224 && ip[0] != 0 && ip[0] != 127;
 	if (f->family == 6)
 		return ip[0] != 0xff && !(ip[0] == 0 && ip[15] <= 1 && !memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14));
 	return false;
@@ -444,18 +488,23 @@ static bool class_has(const struct bld_policy *p, uint32_t cls, int kind_a, int 
 	return false;
 }
 
-static void fill_base(struct agg *a, const struct bld_policy_flow *f)
+/* The last address of a zone's prefix: its directed broadcast, not an asset. */
+static bool zone_broadcast(const struct bld_policy *p, bld_addr a)
 {
-	a->flow = *f;
-	snprintf(a->app, sizeof(a->app), "%s", f->app ? f->app : "unknown");
-	a->flow.app = a->app;
+	for (uint32_t i = 0; i < p->n_prefixes; i++)
+		if (p->prefixes[i].hi == a && p->principals[p->prefixes[i].principal].kind == POL_ZONE &&
+		    p->prefixes[i].lo != a)
+			return true;
+	return false;
 }
 
 static void check_asset(struct bld_policy_eval *ev, const struct bld_policy_flow *f, bool client, uint32_t cls,
 			uint64_t ts)
 {
 	const struct bld_policy *p = ev->p;
-	if (!p->assets || !ip_reportable(f, client) || class_has(p, cls, POL_HOST, POL_GROUP))
+	/* known: a host, a group member, or an address a rule names */
+	if (!p->assets || !ip_reportable(f, client) || class_has(p, cls, POL_HOST, POL_GROUP) ||
+	    class_has(p, cls, POL_LITERAL, POL_LITERAL))
 		return;
 	if (p->has_zones && !class_has(p, cls, POL_ZONE, POL_ZONE))
 		return;
@@ -469,8 +518,10 @@ static void check_asset(struct bld_policy_eval *ev, const struct bld_policy_flow
 		capacity(ev, ts, f, "the table of new assets is full: further new addresses are not reported");
 		return;
 	}
-	t->hash[i] = h;
+	t->hash[i] = h;   /* seen: judged once, whatever the verdict */
 	t->used++;
+	if (p->has_zones && zone_broadcast(p, side_addr(f, client)))
+		return;
 	struct agg a = { .kind = BLD_ALERT_ASSET_NEW, .severity = p->asset_default.severity,
 			 .action = BLD_ACTION_ALERT };
 	fill_base(&a, f);
@@ -583,7 +634,7 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-#define MAX_PRINCIPALS 64
+#define MAX_PRINCIPALS (POL_MAX_NAMES_PER_ADDRESS + 1)   /* and any */
 #define MAX_MATCHED 256
 
 void bld_policy_eval_flow(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
@@ -633,8 +684,8 @@ void bld_policy_eval_flow(struct bld_policy_eval *ev, const struct bld_policy_fl
 	st->denied = nm == 0;
 	st->drop = false;
 	st->set = nm ? set_intern(ev, matched, nm) : UINT32_MAX;
-	if (!st->set) {   /* the set table is full: judge ops against the first rule only */
-		capacity(ev, ts, f, "the table of rule sets is full");
+	if (!st->set) {   /* the set table is full: the flow is allowed, its operations go unjudged (and counted) */
+		capacity(ev, ts, f, "the table of rule sets is full: operations of this flow are not judged");
 		st->set = UINT32_MAX;
 		st->denied = false;
 	}
@@ -796,11 +847,13 @@ static double secs(uint64_t ns)
 }
 
 static void cycle_op(struct bld_policy_eval *ev, uint32_t rule, uint32_t id, const struct pol_timing *timing,
-		     const struct pol_rate *rate, const struct bld_policy_flow *f, uint64_t sig, const char *detail,
-		     uint64_t ts)
+		     const struct pol_rate *rate, const struct bld_policy_flow *f, const struct bld_dissector *dsc,
+		     const struct bld_op *op)
 {
 	if (!timing->set && !rate->set)
 		return;
+	uint64_t ts = op->ts_ns;
+	uint64_t sig = timing->set && dsc ? pol_op_sig(dsc, op) : 1;
 	/* timing follows one request (same signature); rate counts every request the rule or entry allows */
 	uint64_t h = mix(mix_addr(mix_addr(mix(0xc1c1e, id), side_addr(f, true)), side_addr(f, false)), f->family);
 	for (int pass = 0; pass < 2; pass++) {
@@ -827,7 +880,8 @@ static void cycle_op(struct bld_policy_eval *ev, uint32_t rule, uint32_t id, con
 					      .last_ns = ts, .window_start = ts };
 			snprintf(cy->app, sizeof(cy->app), "%s", f->app ? f->app : "unknown");
 			cy->flow.app = cy->app;
-			snprintf(cy->detail, sizeof(cy->detail), "%s", detail);
+			if (dsc)   /* the text only once, for the alerts this cycle may raise */
+				pol_op_brief(dsc, op, cy->detail, sizeof(cy->detail));
 			tb->hash[i] = key;
 			tb->index[i] = ev->n_cycles++;
 			tb->used++;
@@ -852,9 +906,12 @@ static void cycle_op(struct bld_policy_eval *ev, uint32_t rule, uint32_t id, con
 				cy->window_start = ts;
 				cy->window_count = 0;
 			}
-			if (++cy->window_count == rt->max + 1)
-				cycle_alert(ev, cy, BLD_ALERT_RATE_EXCEEDED, ts, "more than %u operations in %.0f s",
-					    rt->max, secs(rt->per_ns));
+			if (++cy->window_count == rt->max + 1) {
+				if (dsc)   /* the request that went over */
+					pol_op_brief(dsc, op, cy->detail, sizeof(cy->detail));
+				cycle_alert(ev, cy, BLD_ALERT_RATE_EXCEEDED, ts, "more than %u operation%s in %.0f s",
+					    rt->max, rt->max == 1 ? "" : "s", secs(rt->per_ns));
+			}
 		}
 	}
 }
@@ -866,6 +923,8 @@ static void check_silence(struct bld_policy_eval *ev, uint64_t now)
 		if (!cy->timing || cy->silent || now - cy->last_ns <= cy->timing->silence_ns || now < cy->last_ns)
 			continue;
 		cy->silent = true;
+		if (!pol_when_ok(&ev->p->rules[cy->rule].when, now))
+			continue;   /* the rule's window closed: quiet is what it asks for (no deviation on resuming either) */
 		cycle_alert(ev, cy, BLD_ALERT_TIMING_SILENCE, now, "nothing for %.3f s (period %.3f s, silence after %.3f s)",
 			    secs(now - cy->last_ns), secs(cy->timing->period_ns), secs(cy->timing->silence_ns));
 	}
@@ -873,16 +932,30 @@ static void check_silence(struct bld_policy_eval *ev, uint64_t now)
 
 /* ---- operations: judging ---- */
 
-enum verdict { V_NONE, V_ALLOWED, V_VALUE, V_DENIED };
+/*
+ * Verdicts, ranked: the best any rule or entry gives wins.  An operation is
+ * allowed if anything allows it; else a value out of range (everything but a
+ * value matched) says more than a time window (everything matched but the
+ * hour), which says more than "not listed".
+ */
+enum verdict { V_NONE, V_DENIED, V_WINDOW, V_VALUE, V_ALLOWED };
 
 struct judgement {
 	enum verdict v;
-	const struct pol_rule *rule;        /* allowed by, or the rule whose entries refused */
+	const struct pol_rule *rule;        /* that gave the verdict */
 	const struct pol_entry *entry;
-	const char *key;                    /* VALUE: the field */
+	const char *key;                    /* V_VALUE: the field */
 	double bad;
-	bool outside_window;
 };
+
+static void better(struct judgement *j, enum verdict v, const struct pol_rule *r, const struct pol_entry *e)
+{
+	if (v <= j->v)
+		return;
+	j->v = v;
+	j->rule = r;
+	j->entry = e;
+}
 
 static bool dir_ok(const struct pol_entry *e, const struct bld_op *op)
 {
@@ -894,41 +967,28 @@ static void judge_entry(const struct pol_rule *r, const struct pol_entry *e, con
 {
 	if (!dir_ok(e, op))
 		return;
-	bool when = pol_when_ok(&e->when, op->ts_ns);
 	int value_fail = -1;
-	double bad = 0;
+	double bad = 0, b;
 	for (uint32_t i = 0; i < e->n_c; i++) {
-		if (e->c[i].kind == BLD_FIELD_VALUE) {
-			double b;
-			if (value_fail < 0 && check_constraint(op, &e->c[i], &b) < 0) {
-				value_fail = (int)i;
-				bad = b;
-			}
-			continue;
+		if (e->c[i].kind != BLD_FIELD_VALUE) {
+			if (!check_constraint(op, &e->c[i], &b))
+				return;   /* not this entry */
+		} else if (value_fail < 0 && check_constraint(op, &e->c[i], &b) < 0) {
+			value_fail = (int)i;
+			bad = b;
 		}
-		if (!check_constraint(op, &e->c[i], &bad))
-			return;
 	}
-	if (!when) {
+	if (!pol_when_ok(&e->when, op->ts_ns)) {
+		better(j, V_WINDOW, r, e);
+	} else if (value_fail >= 0) {
 		if (j->v < V_VALUE) {
-			j->rule = r;
-			j->outside_window = true;
-		}
-		return;
-	}
-	if (value_fail >= 0) {
-		if (j->v < V_VALUE) {
-			j->v = V_VALUE;
-			j->rule = r;
-			j->entry = e;
+			better(j, V_VALUE, r, e);
 			j->key = e->c[value_fail].key;
 			j->bad = bad;
 		}
-		return;
+	} else {
+		better(j, V_ALLOWED, r, e);
 	}
-	j->v = V_ALLOWED;
-	j->rule = r;
-	j->entry = e;
 }
 
 static uint64_t kind_value(const struct bld_dissector *dsc, const struct bld_op *op, bool *has)
@@ -938,37 +998,33 @@ static uint64_t kind_value(const struct bld_dissector *dsc, const struct bld_op 
 	return *has ? f->v.u : 0;
 }
 
+/* Whether rule r judges op at all: requests always, responses only when an entry asks for them. */
+static bool judges(const struct pol_rule *r, const struct bld_op *op)
+{
+	return op->dir == BLD_OP_REQUEST || r->judges_responses;
+}
+
 static void judge_rule(const struct pol_rule *r, const struct bld_op *op, struct judgement *j)
 {
-	if (!r->has_ops || !pol_when_ok(&r->when, op->ts_ns)) {
-		if (!r->has_ops && op->dir == BLD_OP_REQUEST && pol_when_ok(&r->when, op->ts_ns)) {
-			j->v = V_ALLOWED;
-			j->rule = r;
-			j->entry = NULL;
-		} else if (r->has_ops || op->dir == BLD_OP_REQUEST) {
-			if (!j->rule)
-				j->rule = r;
-			j->outside_window = true;
-		}
+	if (!judges(r, op))
+		return;
+	if (!pol_when_ok(&r->when, op->ts_ns)) {
+		better(j, V_WINDOW, r, NULL);
 		return;
 	}
-	if (op->dir == BLD_OP_RESPONSE && !r->judges_responses)
+	if (!r->has_ops) {
+		better(j, V_ALLOWED, r, NULL);
 		return;
-	if (j->v < V_VALUE && !j->rule)
-		j->rule = r;
-	if (j->v < V_DENIED)
-		j->v = j->v == V_NONE ? V_DENIED : j->v;
+	}
+	better(j, V_DENIED, r, NULL);
 	if (r->bucket_first) {
 		bool has;
 		uint64_t v = kind_value(r->dsc, op, &has);
-		uint32_t b = (uint32_t)(v & 255);
-		for (int pass = 0; pass < 2 && j->v != V_ALLOWED; pass++) {
-			uint32_t bk = pass == 0 ? (has ? b : 256) : 256;
-			if (pass == 1 && (!has || bk == b))
-				break;
+		/* the op's bucket, then the entries that do not constrain the kind (bucket 256) */
+		uint32_t first = has ? (uint32_t)(v & 255) : 256;
+		for (uint32_t bk = first; bk <= 256 && j->v != V_ALLOWED; bk = bk == 256 ? 257 : 256)
 			for (uint32_t i = r->bucket_first[bk]; i < r->bucket_first[bk + 1] && j->v != V_ALLOWED; i++)
 				judge_entry(r, &r->ops[r->bucket_entries[i]], op, j);
-		}
 		return;
 	}
 	for (uint32_t i = 0; i < r->n_ops && j->v != V_ALLOWED; i++)
@@ -987,13 +1043,16 @@ static void denied_op(struct bld_policy_eval *ev, const struct bld_policy_flow *
 	const struct bld_dissector *dsc = pid != BLD_PROTO_UNKNOWN ? bld_dissectors[pid] : NULL;
 	if (op->dir != BLD_OP_REQUEST || !dsc || !dsc->n_fields || !pol_op_judged(dsc, op))
 		return;
+	bool has;
+	uint64_t sub = mix(kind_value(dsc, op, &has), 0xdead);
+	if (agg_bump(ev, BLD_ALERT_OP_NOT_ALLOWED, agg_key(BLD_ALERT_OP_NOT_ALLOWED, 0, 0, f, sub), op->ts_ns))
+		return;
 	struct agg a = { .kind = BLD_ALERT_OP_NOT_ALLOWED, .severity = ev->p->flow_default.severity,
 			 .action = ev->p->flow_default.action, .to_server = op->to_server };
 	fill_base(&a, f);
 	pol_op_brief(dsc, op, a.detail, sizeof(a.detail));
-	snprintf(a.reason, sizeof(a.reason), "a %s request on a flow no rule allows", op->proto);
-	bool has;
-	raise(ev, &a, mix(kind_value(dsc, op, &has), 0xdead), op, op->ts_ns);
+	snprintf(a.reason, sizeof(a.reason), "%s request on a flow no rule allows", op->proto);
+	raise(ev, &a, sub, op, op->ts_ns);
 }
 
 void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
@@ -1024,46 +1083,44 @@ void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow
 		}
 		judge_rule(r, op, &j);
 	}
-	if (j.v == V_NONE && !j.outside_window)
+	if (j.v == V_NONE)
 		return;
-	const struct bld_dissector *dsc = j.rule && j.rule->dsc ? j.rule->dsc : NULL;
-	char detail[DETAIL_LEN] = "";
-	uint64_t sig = dsc ? pol_op_brief(dsc, op, detail, sizeof(detail)) : 1;
+	const struct bld_dissector *dsc = j.rule->dsc;
 	if (j.v == V_ALLOWED) {
 		const struct pol_rule *r = j.rule;
+		const struct pol_entry *e = j.entry;
 		ev->hits[r->index]++;
-		if (op->dir == BLD_OP_REQUEST) {
-			cycle_op(ev, r->index, r->index * 2, &r->timing, &r->rate, f, sig, detail, op->ts_ns);
-			if (j.entry)
-				cycle_op(ev, r->index, p->n_rules * 2 + j.entry->index, &j.entry->timing, &j.entry->rate,
-					 f, sig, detail, op->ts_ns);
-		}
+		if (op->dir != BLD_OP_REQUEST)
+			return;
+		cycle_op(ev, r->index, r->index * 2, &r->timing, &r->rate, f, dsc, op);
+		if (e)
+			cycle_op(ev, r->index, p->n_rules * 2 + e->index, &e->timing, &e->rate, f, dsc, op);
 		return;
 	}
 	const struct pol_rule *r = j.rule;
-	struct agg a = { .rule = r->index + 1, .to_server = op->to_server };
-	fill_base(&a, f);
-	snprintf(a.detail, sizeof(a.detail), "%s", detail);
 	bool has;
 	uint64_t sub = dsc ? mix(kind_value(dsc, op, &has), op->dir) : 0;
-	if (j.v == V_VALUE) {
-		a.kind = BLD_ALERT_VALUE_OUT_OF_RANGE;
-		a.severity = r->severity_set ? r->severity : p->value_default.severity;
-		a.action = r->action_set ? r->action : p->value_default.action;
+	if (j.v == V_VALUE)
+		sub = mix_str(sub, j.key);
+	enum bld_alert_kind kind = j.v == V_VALUE ? BLD_ALERT_VALUE_OUT_OF_RANGE : BLD_ALERT_OP_NOT_ALLOWED;
+	if (agg_bump(ev, kind, agg_key(kind, 0, r->index + 1, f, sub), op->ts_ns))
+		return;
+	struct agg a = { .kind = kind, .rule = r->index + 1, .to_server = op->to_server };
+	fill_base(&a, f);
+	if (dsc)
+		pol_op_brief(dsc, op, a.detail, sizeof(a.detail));
+	const struct pol_default *d = j.v == V_VALUE ? &p->value_default : &p->op_default;
+	a.severity = r->severity_set ? r->severity : d->severity;
+	a.action = r->action_set ? r->action : d->action;
+	if (j.v == V_VALUE)
 		snprintf(a.reason, sizeof(a.reason), "%s %g is outside the range the rule allows for this operation",
 			 j.key, j.bad);
-		sub = mix_str(sub, j.key);
-	} else {
-		a.kind = BLD_ALERT_OP_NOT_ALLOWED;
-		a.severity = r->severity_set ? r->severity : p->op_default.severity;
-		a.action = r->action_set ? r->action : p->op_default.action;
-		if (j.v == V_NONE || j.outside_window)
-			snprintf(a.reason, sizeof(a.reason), "a %s %s outside the rule's time window", op->proto,
-				 bld_op_dir_names[op->dir]);
-		else
-			snprintf(a.reason, sizeof(a.reason), "this %s %s is not among the operations the rule allows",
-				 op->proto, bld_op_dir_names[op->dir]);
-	}
+	else if (j.v == V_WINDOW)
+		snprintf(a.reason, sizeof(a.reason), "%s %s outside the time window the rule allows it in", op->proto,
+			 bld_op_dir_names[op->dir]);
+	else
+		snprintf(a.reason, sizeof(a.reason), "%s %s not among the operations the rule allows", op->proto,
+			 bld_op_dir_names[op->dir]);
 	if (a.action == BLD_ACTION_DROP)
 		st->drop = true;
 	raise(ev, &a, sub, op, op->ts_ns);
@@ -1074,8 +1131,10 @@ void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_f
 {
 	if (!st->set || st->generation != ev->generation)
 		bld_policy_eval_flow(ev, f, st, ts_ns);
+	uint32_t rule = 0;   /* the flow's first rule, named in the alert: the context a SOC reads it in */
 	if (!st->denied && st->set != UINT32_MAX) {
 		const struct rule_set *s = &ev->sets[st->set - 1];
+		rule = ev->set_rules[s->first] + 1;
 		for (uint32_t i = 0; i < s->n; i++) {
 			const struct pol_rule *r = &ev->p->rules[ev->set_rules[s->first + i]];
 			for (uint32_t k = 0; k < r->n_expected; k++)
@@ -1085,8 +1144,10 @@ void bld_policy_eval_event(struct bld_policy_eval *ev, const struct bld_policy_f
 				}
 		}
 	}
-	struct agg a = { .kind = BLD_ALERT_PROTOCOL, .protocol_event = event,
-			 .severity = ev->p->protocol_default.severity, .action = BLD_ACTION_ALERT,
+	if (agg_bump(ev, BLD_ALERT_PROTOCOL, agg_key(BLD_ALERT_PROTOCOL, event, rule, f, 0), ts_ns))
+		return;
+	struct agg a = { .kind = BLD_ALERT_PROTOCOL, .protocol_event = event, .rule = rule,
+			 .severity = (enum bld_severity)ev->p->event_severity[event], .action = BLD_ACTION_ALERT,
 			 .to_server = to_server };
 	fill_base(&a, f);
 	snprintf(a.reason, sizeof(a.reason), "%s", bld_event_docs[event]);

@@ -289,7 +289,7 @@ void bld_learn_stats(const struct bld_learn *l, struct bld_learn_stats *s)
 static bool host_address(uint8_t family, const uint8_t *ip)
 {
 	if (family == 4)
-		return ip[0] < 224 && ip[0] != 0 && ip[0] != 127 && ip[3] != 255;
+		return ip[0] < 224 && ip[0] != 0 && ip[0] != 127;
 	if (family == 6) {
 		static const uint8_t zero[14];
 		return ip[0] != 0xff && !(memcmp(ip, zero, 14) == 0 && ip[14] == 0 && ip[15] <= 1);

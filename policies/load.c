@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "model.h"
+
+/* Hard cap on addresses and ranges after groups are expanded (a policy is not a routing table). */
+#define POL_MAX_PREFIXES (4u << 20)
 #include "registry.h"
 #include "ydoc.h"
 
@@ -141,7 +144,20 @@ struct loader {
 	struct name_slot *names;        /* open hash of principal names */
 	uint32_t n_slots;
 	struct vec principals, hosts, prefixes, rules, apps;
-	uint8_t *group_state;           /* groups: 0 unvisited, 1 expanding, 2 done */
+	uint8_t *on_path;               /* groups: on the current expansion path (a cycle if met again) */
+	uint32_t *stamp;                /* groups: the group (+1) whose expansion took them in already */
+	bool too_many;                  /* POL_MAX_PREFIXES reached */
+	struct lit_slot {
+		bld_addr lo, hi;
+		uint32_t principal;
+		bool used;
+	} *lits;                        /* literal ranges in rules: open hash */
+	uint32_t n_lits, lits_used;
+	struct id_slot {
+		const char *id;
+		uint32_t line;
+	} *ids;                         /* rule ids seen: open hash */
+	uint32_t n_ids, ids_used;
 };
 
 __attribute__((format(printf, 3, 4))) static void err(struct loader *L, const struct bld_ynode *n, const char *fmt,
@@ -149,26 +165,29 @@ __attribute__((format(printf, 3, 4))) static void err(struct loader *L, const st
 {
 	struct bld_policy_diag *dg = L->diag;
 	dg->errors++;
-	if (dg->shown >= BLD_POLICY_DIAG_MAX)
+	if (dg->shown >= BLD_POLICY_DIAG_MAX || dg->full)
 		return;
-	dg->shown++;
-	size_t room = sizeof(dg->text) - dg->len;
-	int k = snprintf(dg->text + dg->len, room, "%s:%u:%u: ", L->d->name, n ? n->line : 1, n ? n->col : 1);
-	if (k < 0 || (size_t)k >= room)
+	/* a whole line or nothing: text holds exactly `shown` lines */
+	char line[1024];
+	int k = snprintf(line, sizeof(line), "%s:%u:%u: ", L->d->name, n ? n->line : 1, n ? n->col : 1);
+	if (k < 0 || (size_t)k >= sizeof(line))
 		return;
-	dg->len += (size_t)k;
-	room -= (size_t)k;
 	va_list ap;
 	va_start(ap, fmt);
-	k = vsnprintf(dg->text + dg->len, room, fmt, ap);
+	int m = vsnprintf(line + k, sizeof(line) - (size_t)k, fmt, ap);
 	va_end(ap);
-	if (k < 0)
+	if (m < 0)
 		return;
-	dg->len += (size_t)k < room ? (size_t)k : room - 1;
-	if (dg->len + 1 < sizeof(dg->text)) {
-		dg->text[dg->len++] = '\n';
-		dg->text[dg->len] = 0;
+	size_t len = strlen(line);
+	if (dg->len + len + 2 > sizeof(dg->text)) {
+		dg->full = true;
+		return;
 	}
+	memcpy(dg->text + dg->len, line, len);
+	dg->len += len;
+	dg->text[dg->len++] = '\n';
+	dg->text[dg->len] = 0;
+	dg->shown++;
 }
 
 static const struct bld_ynode *kid(const struct loader *L, const struct bld_ynode *n, uint32_t i)
@@ -353,23 +372,59 @@ static void load_hosts(struct loader *L, const struct bld_ynode *map)
 }
 
 /* One address or CIDR as a literal principal ("10.1.0.0/16" in a rule or group). */
+/* The literal principal of [lo, hi], shared by every rule that writes the same range: one name per range. */
+static uint32_t literal_principal(struct loader *L, bld_addr lo, bld_addr hi, const char *text)
+{
+	if (L->lits_used * 2 >= L->n_lits) {
+		uint32_t n = L->n_lits ? L->n_lits * 2 : 64;
+		struct lit_slot *t = calloc(n, sizeof(*t));
+		if (!t) {
+			L->oom = true;
+			return POL_ANY;
+		}
+		for (uint32_t i = 0; i < L->n_lits; i++)
+			if (L->lits[i].used) {
+				uint32_t j = (uint32_t)((L->lits[i].lo ^ L->lits[i].hi) * 0x9e3779b97f4a7c15ull >> 7) & (n - 1);
+				while (t[j].used)
+					j = (j + 1) & (n - 1);
+				t[j] = L->lits[i];
+			}
+		free(L->lits);
+		L->lits = t;
+		L->n_lits = n;
+	}
+	uint32_t j = (uint32_t)((lo ^ hi) * 0x9e3779b97f4a7c15ull >> 7) & (L->n_lits - 1);
+	for (; L->lits[j].used; j = (j + 1) & (L->n_lits - 1))
+		if (L->lits[j].lo == lo && L->lits[j].hi == hi)
+			return L->lits[j].principal;
+	struct pol_principal *pr = vec_add(&L->principals);
+	char *name = pol_strdup(L->p, text);
+	if (!pr || !name) {
+		L->oom = true;
+		return POL_ANY;
+	}
+	pr->kind = POL_LITERAL;
+	pr->name = name;
+	L->lits[j] = (struct lit_slot){ .lo = lo, .hi = hi, .principal = L->principals.n - 1, .used = true };
+	L->lits_used++;
+	add_prefix(L, lo, hi, L->principals.n - 1);
+	return L->principals.n - 1;
+}
+
+/*
+ * An address or CIDR: a prefix of owner (a group or zone being built), or,
+ * with owner POL_ANY (a rule's from/to), the range's own literal principal.
+ * False when the text is not an address.
+ */
 static bool literal(struct loader *L, const struct bld_ynode *n, uint32_t owner, uint32_t *principal)
 {
 	bld_addr lo, hi;
 	if (!pol_addr_parse_cidr(n->text, &lo, &hi))
 		return false;
-	if (owner == POL_ANY) {
-		struct pol_principal *pr = vec_add(&L->principals);
-		char *name = pol_strdup(L->p, n->text);
-		if (!pr || !name) {
-			L->oom = true;
-			return true;
-		}
-		pr->kind = POL_LITERAL;
-		pr->name = name;
-		owner = L->principals.n - 1;
-	}
-	add_prefix(L, lo, hi, owner);
+	if (owner == POL_ANY)
+		owner = literal_principal(L, lo, hi, n->text);
+	else
+		add_prefix(L, lo, hi, owner);
 	if (principal)
 		*principal = owner;
 	return true;
@@ -392,7 +447,15 @@ static const char *kind_name(uint8_t kind)
 }
 
 /* Expand group g's members into prefixes of g (groups of groups included, cycles refused). */
-static void expand_group(struct loader *L, uint32_t g, uint32_t into, const struct bld_ynode *seq, int depth)
+/*
+ * Expand a group's members into prefixes owned by `into` (the group being
+ * built), through nested groups.  Each nested group is expanded once per
+ * `into` (stamp), so a chain of groups each listing the previous twice stays
+ * linear instead of doubling per level; a group met again on the current path
+ * is a cycle.  Errors are reported where the member is written (depth 0) or,
+ * for a cycle, at the member that closes it.
+ */
+static void expand_group(struct loader *L, uint32_t into, const struct bld_ynode *seq, int depth)
 {
 	for (uint32_t i = 0; i < seq->count; i++) {
 		const struct bld_ynode *m = kid(L, seq, i);
@@ -418,17 +481,27 @@ static void expand_group(struct loader *L, uint32_t g, uint32_t into, const stru
 			add_prefix(L, h->addr, h->addr, into);
 		} else if (pr->kind == POL_GROUP) {
 			uint32_t sub = s->principal;
-			if (L->group_state[sub] == 1) {
-				if (depth == 0 || sub == g)
-					err(L, m, "group '%s' contains itself", m->text);
+			if (L->on_path[sub]) {
+				if (sub == into)
+					err(L, m, "group '%s' contains itself%s", m->text, depth ? " (through other groups)" : "");
 				continue;
 			}
-			L->group_state[sub] = 1;
-			expand_group(L, sub, into, s->node, depth + 1);
-			L->group_state[sub] = 0;
+			if (L->stamp[sub] == into + 1 || !s->node)   /* expanded already, or not a list (reported) */
+				continue;
+			L->stamp[sub] = into + 1;
+			L->on_path[sub] = 1;
+			expand_group(L, into, s->node, depth + 1);
+			L->on_path[sub] = 0;
 		} else if (depth == 0) {
 			err(L, m, "'%s' is a %s: a group lists hosts, groups and addresses", m->text, kind_name(pr->kind));
 		}
+		if (L->prefixes.n > POL_MAX_PREFIXES && !L->too_many) {
+			L->too_many = true;
+			err(L, m, "the policy names more than %u addresses and ranges once groups are expanded",
+			    POL_MAX_PREFIXES);
+		}
+		if (L->too_many)
+			return;
 	}
 }
 
@@ -445,21 +518,26 @@ static void load_groups(struct loader *L, const struct bld_ynode *map)
 		}
 		declare(L, kid(L, map, i), POL_GROUP, v);
 	}
-	L->group_state = calloc(L->principals.n + 1, 1);
-	if (!L->group_state) {
+	L->on_path = calloc(L->principals.n + 1, 1);
+	L->stamp = calloc(L->principals.n + 1, sizeof(uint32_t));
+	if (!L->on_path || !L->stamp) {
 		L->oom = true;
-		return;
+		goto out;
 	}
-	for (uint32_t i = 0; i < map->count; i += 2) {
+	for (uint32_t i = 0; i < map->count && !L->too_many; i += 2) {
 		struct name_slot *s = name_find(L, kid(L, map, i)->text);
 		if (!s || s->principal < first || !s->node)
 			continue;
-		L->group_state[s->principal] = 1;
-		expand_group(L, s->principal, s->principal, s->node, 0);
-		L->group_state[s->principal] = 0;
+		L->on_path[s->principal] = 1;
+		L->stamp[s->principal] = s->principal + 1;
+		expand_group(L, s->principal, s->node, 0);
+		L->on_path[s->principal] = 0;
 	}
-	free(L->group_state);
-	L->group_state = NULL;
+out:
+	free(L->on_path);
+	free(L->stamp);
+	L->on_path = NULL;
+	L->stamp = NULL;
 }
 
 static void load_zones(struct loader *L, const struct bld_ynode *map)
@@ -884,6 +962,34 @@ static void valid_keys(const struct bld_dissector *dsc, char *buf, size_t len)
 	}
 }
 
+/*
+ * Judge the cheap and selective keys first: the operation's kind (row 0),
+ * then sets, spans, texts, and values last (a value failure only matters
+ * once everything else matched).
+ */
+static int constraint_rank(const struct pol_constraint *c, const struct bld_dissector *dsc)
+{
+	if (c->specs[0] == &dsc->fields[0])
+		return 0;
+	switch (c->kind) {
+	case BLD_FIELD_SET: return 1;
+	case BLD_FIELD_SPAN: return 2;
+	case BLD_FIELD_TEXT: return 3;
+	case BLD_FIELD_MIN: return 4;
+	default: return 5;
+	}
+}
+
+static void sort_constraints(struct pol_entry *e, const struct bld_dissector *dsc)
+{
+	for (uint32_t i = 1; i < e->n_c; i++)   /* a few keys: insertion sort, stable */
+		for (uint32_t j = i; j > 0 && constraint_rank(&e->c[j], dsc) < constraint_rank(&e->c[j - 1], dsc); j--) {
+			struct pol_constraint t = e->c[j];
+			e->c[j] = e->c[j - 1];
+			e->c[j - 1] = t;
+		}
+}
+
 static void load_entry(struct loader *L, struct pol_rule *r, const struct bld_ynode *n, struct pol_entry *e)
 {
 	e->line = n->line;
@@ -947,6 +1053,7 @@ static void load_entry(struct loader *L, struct pol_rule *r, const struct bld_yn
 		e->n_c++;
 		load_constraint(L, k, v, c);
 	}
+	sort_constraints(e, r->dsc);
 }
 
 /* from / to: a name, an address, a CIDR, any, or a list of them. */
@@ -989,6 +1096,21 @@ static uint32_t *load_peers(struct loader *L, const struct bld_ynode *n, const c
 	return out;
 }
 
+/* A port number: decimal digits only, 0..65535. */
+static bool parse_port(const char *s, size_t n, unsigned *port)
+{
+	if (n == 0 || n > 5)
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*port = v;
+	return v <= 65535;
+}
+
 static void load_ports(struct loader *L, const struct bld_ynode *n, struct pol_rule *r)
 {
 	uint32_t cnt = n->type == BLD_YNODE_SEQ ? n->count : 1;
@@ -997,15 +1119,18 @@ static void load_ports(struct loader *L, const struct bld_ynode *n, struct pol_r
 		L->oom = true;
 		return;
 	}
+	if (n->type == BLD_YNODE_MAP || cnt == 0) {
+		err(L, n, "ports: expected a port, a range like 20000-20010, or a list of them");
+		return;
+	}
 	for (uint32_t i = 0; i < cnt; i++) {
 		const struct bld_ynode *x = n->type == BLD_YNODE_SEQ ? kid(L, n, i) : n;
-		struct pol_range pr;
+		const char *t = is_scalar(x) ? x->text : "";
+		const char *dash = strchr(t, '-');
 		unsigned a, b;
-		char tail;
-		int k = is_scalar(x) ? sscanf(x->text, "%u-%u%c", &a, &b, &tail) : 0;
-		if (k == 1)
-			b = a;
-		if ((k != 1 && k != 2) || a > 65535 || b > 65535 || (k == 1 && strchr(x->text, '-'))) {
+		bool ok = dash ? parse_port(t, (size_t)(dash - t), &a) && parse_port(dash + 1, strlen(dash + 1), &b)
+			       : parse_port(t, strlen(t), &a) && ((b = a), true);
+		if (!is_scalar(x) || !ok) {
 			err(L, x, "ports: '%s' is not a port or a range of ports (502, 20000-20010)",
 			    is_scalar(x) ? x->text : type_name(x));
 			continue;
@@ -1014,9 +1139,7 @@ static void load_ports(struct loader *L, const struct bld_ynode *n, struct pol_r
 			err(L, x, "ports: inverted range %s", x->text);
 			continue;
 		}
-		pr.lo = a;
-		pr.hi = b;
-		r->ports[r->n_ports++] = pr;
+		r->ports[r->n_ports++] = (struct pol_range){ a, b };
 	}
 }
 
@@ -1046,6 +1169,36 @@ static bool app_ok(struct loader *L, const char *name)
 		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
 			return false;
 	return *name != 0;
+}
+
+/* Record a rule id; returns the line of an earlier rule with that id, or 0. */
+static uint32_t rule_id_add(struct loader *L, const char *id, uint32_t line)
+{
+	if (L->ids_used * 2 >= L->n_ids) {
+		uint32_t n = L->n_ids ? L->n_ids * 2 : 256;
+		struct id_slot *t = calloc(n, sizeof(*t));
+		if (!t) {
+			L->oom = true;
+			return 0;
+		}
+		for (uint32_t i = 0; i < L->n_ids; i++)
+			if (L->ids[i].id) {
+				uint32_t j = hash_str(L->ids[i].id) & (n - 1);
+				while (t[j].id)
+					j = (j + 1) & (n - 1);
+				t[j] = L->ids[i];
+			}
+		free(L->ids);
+		L->ids = t;
+		L->n_ids = n;
+	}
+	uint32_t j = hash_str(id) & (L->n_ids - 1);
+	for (; L->ids[j].id; j = (j + 1) & (L->n_ids - 1))
+		if (strcmp(L->ids[j].id, id) == 0)
+			return L->ids[j].line;
+	L->ids[j] = (struct id_slot){ id, line };
+	L->ids_used++;
+	return 0;
 }
 
 /* expected_events: [opcua.security_none, stream.gap]: not alerts on this rule's flows */
@@ -1087,12 +1240,9 @@ static void load_rule(struct loader *L, const struct bld_ynode *n, struct pol_ru
 		err(L, id ? id : n, "a rule needs an id (letters, digits, '-', '_', '.')");
 	} else {
 		r->id = pol_strdup(L->p, id->text);
-		const struct pol_rule *rs = L->rules.p;
-		for (const struct pol_rule *o = rs; o < r; o++)
-			if (o->id && strcmp(o->id, id->text) == 0) {
-				err(L, id, "duplicate rule id '%s' (first at line %u)", id->text, o->line);
-				break;
-			}
+		uint32_t first_line = rule_id_add(L, r->id, r->line);
+		if (first_line)
+			err(L, id, "duplicate rule id '%s' (first at line %u)", id->text, first_line);
 	}
 	const char *rid = r->id ? r->id : "?";
 	const struct bld_ynode *x;
@@ -1157,45 +1307,95 @@ static void load_rule(struct loader *L, const struct bld_ynode *n, struct pol_ru
 	}
 }
 
-static void load_default(struct loader *L, const struct bld_ynode *n, const char *what, struct pol_default *d)
+/* defaults.<kind>: {severity, action}; only kinds that judge operations or flows can drop */
+static void load_default(struct loader *L, const struct bld_ynode *n, const char *what, struct pol_default *d,
+			 bool can_drop)
 {
 	static const char *const keys[] = { "severity", "action", NULL };
+	static const char *const sev_only[] = { "severity", NULL };
 	if (!want(L, n, BLD_YNODE_MAP, what))
 		return;
-	check_keys(L, n, what, keys);
+	check_keys(L, n, what, can_drop ? keys : sev_only);
 	const struct bld_ynode *x;
 	if ((x = bld_ydoc_get(L->d, n, "severity")))
 		severity(L, x, &d->severity);
-	if ((x = bld_ydoc_get(L->d, n, "action")))
+	if (can_drop && (x = bld_ydoc_get(L->d, n, "action")))
 		action(L, x, &d->action);
+}
+
+/*
+ * Protocol events that say more than "malformed": a command that stops a
+ * controller, a password in clear, an evasion attempt.  defaults.events
+ * overrides any of these; defaults.protocol applies to the rest.
+ */
+static const struct {
+	const char *event;
+	enum bld_severity severity;
+} event_severity_builtin[] = {
+	{ "s7comm.plc_stop", BLD_SEV_HIGH },       { "s7comm.plc_start", BLD_SEV_HIGH },
+	{ "opcua.cleartext_password", BLD_SEV_HIGH }, { "stream.overlap_conflict", BLD_SEV_HIGH },
+	{ "opcua.security_none", BLD_SEV_MEDIUM },  { "app.unexpected_port", BLD_SEV_MEDIUM },
+	{ "app.other_on_port", BLD_SEV_MEDIUM },    { "dnp3.unsolicited_while_disabled", BLD_SEV_MEDIUM },
+	{ "iec104.i_before_startdt", BLD_SEV_MEDIUM },
+};
+
+/* defaults.events: {s7comm.plc_stop: critical, opcua.security_none: info} */
+static void load_event_severities(struct loader *L, const struct bld_ynode *n, uint8_t *set)
+{
+	if (!want(L, n, BLD_YNODE_MAP, "defaults.events"))
+		return;
+	for (uint32_t i = 0; i < n->count; i += 2) {
+		const struct bld_ynode *k = kid(L, n, i), *v = kid(L, n, i + 1);
+		enum bld_event ev = bld_event_find(k->text);
+		enum bld_severity sev;
+		if (ev == BLD_EVENT_MAX) {
+			err(L, k, "defaults.events: '%s' is not a protocol event (docs/protocols.md lists them)", k->text);
+			continue;
+		}
+		if (severity(L, v, &sev)) {
+			L->p->event_severity[ev] = (uint8_t)sev;
+			set[ev] = 1;
+		}
+	}
 }
 
 static void load_defaults(struct loader *L, const struct bld_ynode *n)
 {
 	static const char *const keys[] = { "flow", "operation", "value", "asset", "timing", "rate", "protocol",
-					    "aggregate", NULL };
+					    "events", "aggregate", NULL };
 	struct bld_policy *p = L->p;
 	if (!want(L, n, BLD_YNODE_MAP, "defaults"))
 		return;
 	check_keys(L, n, "defaults", keys);
 	const struct bld_ynode *x;
 	if ((x = bld_ydoc_get(L->d, n, "flow")))
-		load_default(L, x, "defaults.flow", &p->flow_default);
+		load_default(L, x, "defaults.flow", &p->flow_default, true);
 	if ((x = bld_ydoc_get(L->d, n, "operation")))
-		load_default(L, x, "defaults.operation", &p->op_default);
+		load_default(L, x, "defaults.operation", &p->op_default, true);
 	if ((x = bld_ydoc_get(L->d, n, "value")))
-		load_default(L, x, "defaults.value", &p->value_default);
+		load_default(L, x, "defaults.value", &p->value_default, true);
 	if ((x = bld_ydoc_get(L->d, n, "timing")))
-		load_default(L, x, "defaults.timing", &p->timing_default);
+		load_default(L, x, "defaults.timing", &p->timing_default, false);
 	if ((x = bld_ydoc_get(L->d, n, "rate")))
-		load_default(L, x, "defaults.rate", &p->rate_default);
+		load_default(L, x, "defaults.rate", &p->rate_default, false);
 	if ((x = bld_ydoc_get(L->d, n, "protocol")))
-		load_default(L, x, "defaults.protocol", &p->protocol_default);
+		load_default(L, x, "defaults.protocol", &p->protocol_default, false);
+	uint8_t set[BLD_EVENT_MAX] = { 0 };
+	if ((x = bld_ydoc_get(L->d, n, "events")))
+		load_event_severities(L, x, set);
+	for (int ev = 0; ev < BLD_EVENT_MAX; ev++) {   /* the rest: built in, else defaults.protocol */
+		if (set[ev])
+			continue;
+		p->event_severity[ev] = (uint8_t)p->protocol_default.severity;
+		for (size_t i = 0; i < sizeof(event_severity_builtin) / sizeof(event_severity_builtin[0]); i++)
+			if (strcmp(event_severity_builtin[i].event, bld_event_names[ev]) == 0)
+				p->event_severity[ev] = (uint8_t)event_severity_builtin[i].severity;
+	}
 	if ((x = bld_ydoc_get(L->d, n, "asset"))) {
 		if (is_scalar(x) && strcmp(x->text, "off") == 0)
 			p->assets = false;
 		else
-			load_default(L, x, "defaults.asset (or off)", &p->asset_default);
+			load_default(L, x, "defaults.asset (or off)", &p->asset_default, false);
 	}
 	if ((x = bld_ydoc_get(L->d, n, "aggregate")))
 		duration(L, x, "aggregate", &p->aggregate_ns);
@@ -1268,6 +1468,10 @@ static void load_root(struct loader *L)
 	}
 	if (!want(L, x, BLD_YNODE_SEQ, "rules"))
 		return;
+	if (x->count == 0) {
+		err(L, x, "the policy has no rules (an empty allow-list would alert on everything)");
+		return;
+	}
 	for (uint32_t i = 0; i < x->count && !L->oom; i++) {
 		struct pol_rule *r = vec_add(&L->rules);
 		if (!r) {
@@ -1290,6 +1494,12 @@ static void defaults_init(struct bld_policy *p)
 	p->protocol_default = (struct pol_default){ BLD_SEV_LOW, BLD_ACTION_ALERT };
 	p->assets = true;
 	p->aggregate_ns = 60ull * 1000000000ull;
+	for (int ev = 0; ev < BLD_EVENT_MAX; ev++) {
+		p->event_severity[ev] = BLD_SEV_LOW;
+		for (size_t i = 0; i < sizeof(event_severity_builtin) / sizeof(event_severity_builtin[0]); i++)
+			if (strcmp(event_severity_builtin[i].event, bld_event_names[ev]) == 0)
+				p->event_severity[ev] = (uint8_t)event_severity_builtin[i].severity;
+	}
 }
 
 static struct bld_policy *load_doc(const struct bld_ydoc *d, struct bld_policy_diag *diag)
@@ -1321,9 +1531,26 @@ static struct bld_policy *load_doc(const struct bld_ydoc *d, struct bld_policy_d
 	p->n_apps = L.apps.n;
 	p->apps = vec_keep(p, &L.apps);
 	free(L.names);
+	free(L.ids);
+	free(L.lits);
 	if (L.oom) {
 		err(&L, NULL, "out of memory");
-	} else if (diag->errors == 0 && (!pol_addr_build(p) || !pol_compile(p))) {
+	} else if (diag->errors == 0 && !pol_addr_build(p)) {
+		err(&L, NULL, "out of memory while compiling");
+	} else if (diag->errors == 0 && p->map.max_members > POL_MAX_NAMES_PER_ADDRESS) {
+		const struct pol_addr_map *m = &p->map;
+		char names[256] = "";
+		size_t used = 0;
+		for (uint32_t i = m->cls_first[m->max_cls]; i < m->cls_first[m->max_cls + 1] && used < 200; i++) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
+					 p->principals[m->members[i]].name);
+			if (w < 0)
+				break;
+			used += (size_t)w < sizeof(names) - used ? (size_t)w : sizeof(names) - used - 1;
+		}
+		err(&L, NULL, "an address is covered by %u names (hosts, groups, zones, ranges in rules), more than %u: %s",
+		    m->max_members, POL_MAX_NAMES_PER_ADDRESS, names);
+	} else if (diag->errors == 0 && !pol_compile(p)) {
 		err(&L, NULL, "out of memory while compiling");
 	}
 	if (diag->errors) {
@@ -1336,6 +1563,7 @@ static struct bld_policy *load_doc(const struct bld_ydoc *d, struct bld_policy_d
 struct bld_policy *bld_policy_parse(const char *name, const void *yaml, size_t len, struct bld_policy_diag *diag)
 {
 	diag->errors = diag->shown = 0;
+	diag->full = false;
 	diag->len = 0;
 	diag->text[0] = 0;
 	char e[512];
@@ -1353,6 +1581,7 @@ struct bld_policy *bld_policy_parse(const char *name, const void *yaml, size_t l
 struct bld_policy *bld_policy_load(const char *path, struct bld_policy_diag *diag)
 {
 	diag->errors = diag->shown = 0;
+	diag->full = false;
 	diag->len = 0;
 	diag->text[0] = 0;
 	char e[512];

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "dissector.h"
+#include "events.h"
 #include "fields.h"
 #include "policy.h"
 
@@ -28,6 +29,13 @@
 typedef unsigned __int128 bld_addr;
 
 #define POL_ANY UINT32_MAX          /* principal "any", protocol "any" */
+
+/*
+ * Hard cap: names (hosts, groups, zones, literal ranges) covering one
+ * address.  A flow's rules are found by probing every pair of its two sides'
+ * names, so this bounds the probes per flow; a policy beyond it is refused.
+ */
+#define POL_MAX_NAMES_PER_ADDRESS 63
 
 enum pol_principal_kind { POL_HOST, POL_GROUP, POL_ZONE, POL_LITERAL };
 
@@ -56,6 +64,8 @@ struct pol_addr_map {
 	uint32_t *cls_first;     /* class c's principals: members[cls_first[c] .. cls_first[c + 1]) */
 	uint32_t *members;
 	uint32_t n_cls;          /* class 0 is the empty class (addresses nothing covers) */
+	uint32_t max_members;    /* the largest class */
+	uint32_t max_cls;        /* which one */
 };
 
 struct pol_range {
@@ -180,6 +190,7 @@ struct bld_policy {
 	/* defaults */
 	struct pol_default flow_default, op_default, value_default, asset_default, timing_default,
 		rate_default, protocol_default;
+	uint8_t event_severity[BLD_EVENT_MAX];   /* protocol events: defaults.events, built in, defaults.protocol */
 	bool assets;                         /* report asset.new */
 	uint64_t aggregate_ns;               /* identical alerts within this interval become one line */
 	/* the protocols: section, kept for the dissectors that need site facts */
@@ -224,6 +235,8 @@ bool pol_key_first(const struct bld_dissector *dsc, uint32_t i);
  * what it asks (every key but VALUE ones), which tells cyclic requests apart.
  */
 uint64_t pol_op_brief(const struct bld_dissector *dsc, const struct bld_op *op, char *buf, size_t len);
+/* The signature alone (no text: the per-operation path of timing). */
+uint64_t pol_op_sig(const struct bld_dissector *dsc, const struct bld_op *op);
 /*
  * Whether rules judge op at all: it carries at least one of the protocol's
  * selector fields (SET, SPAN, TEXT).  Cyclic I/O data, keep-alives and bare

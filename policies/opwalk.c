@@ -26,7 +26,9 @@ void pol_walk(const struct bld_op *op, uint32_t from, uint32_t to, const char *p
 	size_t seg = dot ? (size_t)(dot - path) : strlen(path);
 	for (uint32_t i = from; i < to; i++) {
 		const struct bld_op_field *f = &op->f[i];
-		bool hit = f->name && strncmp(f->name, path, seg) == 0 && f->name[seg] == 0;
+		/* names are literals: the first byte rules out almost every field before a compare */
+		bool hit = f->name && f->name[0] == path[0] &&
+			   (f->name == path || (strncmp(f->name, path, seg) == 0 && f->name[seg] == 0));
 		bool box = f->type == BLD_OPF_LIST || f->type == BLD_OPF_OBJECT;
 		if (hit) {
 			if (!dot && !box) {
@@ -162,6 +164,11 @@ static void visit_brief(void *ctx, const struct bld_op *op, const struct bld_op_
 	}
 }
 
+uint64_t pol_op_sig(const struct bld_dissector *dsc, const struct bld_op *op)
+{
+	return pol_op_brief(dsc, op, NULL, 0);   /* nothing formatted: put() writes only where there is room */
+}
+
 bool pol_key_first(const struct bld_dissector *dsc, uint32_t i)
 {
 	for (uint32_t j = 0; j < i; j++)
@@ -174,7 +181,8 @@ bool pol_key_first(const struct bld_dissector *dsc, uint32_t i)
 uint64_t pol_op_brief(const struct bld_dissector *dsc, const struct bld_op *op, char *buf, size_t len)
 {
 	struct brief b = { .buf = buf, .len = len, .sig = mix(0xb1, op->dir) };
-	buf[0] = 0;
+	if (len)
+		buf[0] = 0;
 	for (uint32_t i = 0; i < dsc->n_fields; i++) {
 		if (!pol_key_first(dsc, i))
 			continue;
@@ -185,7 +193,7 @@ uint64_t pol_op_brief(const struct bld_dissector *dsc, const struct bld_op *op, 
 		for (uint32_t j = i; j < dsc->n_fields; j++)
 			if (strcmp(dsc->fields[j].key, dsc->fields[i].key) == 0)
 				pol_walk(op, 0, op->n_fields, dsc->fields[j].path, visit_brief, &b);
-		if (!b.values) {   /* the key is not in this op: take its name back out */
+		if (!b.values && len) {   /* the key is not in this op: take its name back out */
 			b.used = mark;
 			buf[mark] = 0;
 		}

@@ -111,6 +111,7 @@ struct bld_policy_diag {
 	void *known_app_ctx;
 	unsigned errors;
 	unsigned shown;          /* lines in text (at most BLD_POLICY_DIAG_MAX) */
+	bool full;               /* text had no room for the next line: the rest are counted only */
 	size_t len;
 	char text[16384];
 };
