@@ -196,7 +196,8 @@ const struct bld_op_field *bld_op_get(const struct bld_op *op, const char *name)
 {
 	for (uint32_t i = 0; i < op->n_fields; i++) {
 		const struct bld_op_field *f = &op->f[i];
-		if (f->name && strcmp(f->name, name) == 0)
+		/* names are literals: the same pointer more often than not, and the first byte rules out most */
+		if (f->name && (f->name == name || (f->name[0] == name[0] && strcmp(f->name, name) == 0)))
 			return f;
 		if (f->type == BLD_OPF_LIST || f->type == BLD_OPF_OBJECT)
 			i += f->len; /* skip the container's contents and its END */

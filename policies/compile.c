@@ -151,6 +151,16 @@ static int cmp_mac(const void *a, const void *b)
 
 bool pol_compile(struct bld_policy *p)
 {
+	/* every protocol's selector paths, cut once: whether an operation is judged at all is asked per op */
+	for (int i = 1; i < BLD_PROTO_MAX; i++) {
+		const struct bld_dissector *d = bld_dissectors[i];
+		if (!d->n_fields)
+			continue;
+		p->selectors[i] = pol_alloc(p, d->n_fields * sizeof(struct pol_path));
+		if (!p->selectors[i])
+			return false;
+		p->n_selectors[i] = pol_selector_paths(d, p->selectors[i], d->n_fields);
+	}
 	/* hosts by address (names in alerts) and by MAC (L2 flows) */
 	if (p->n_hosts)
 		qsort(p->hosts, p->n_hosts, sizeof(*p->hosts), cmp_host);

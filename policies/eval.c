@@ -727,7 +727,7 @@ static bool in_ranges(const struct pol_range *r, uint32_t n, uint64_t lo, uint64
 
 struct check {
 	const struct pol_constraint *c;
-	const struct bld_op_field *sibling_spec;
+	const char *end;                 /* SPAN: the name of the span's count or last address */
 	const struct bld_field_spec *spec;
 	uint32_t seen;
 	bool fail;
@@ -786,7 +786,7 @@ static void visit_check(void *ctx, const struct bld_op *op, const struct bld_op_
 			return;
 		}
 		uint64_t hi = u;
-		const struct bld_op_field *o = k->spec->path2 ? pol_sibling(op, from, to, k->spec->path2) : NULL;
+		const struct bld_op_field *o = k->end ? pol_sibling(op, from, to, k->end) : NULL;
 		uint64_t v2;
 		if (o && pol_num(o, &d, &v2, &is_uint) && is_uint) {
 			if (k->spec->span_last)
@@ -807,7 +807,8 @@ static int check_constraint(const struct bld_op *op, const struct pol_constraint
 	struct check k = { .c = c };
 	for (uint32_t r = 0; r < c->n_specs && !k.fail; r++) {
 		k.spec = c->specs[r];
-		pol_walk(op, 0, op->n_fields, c->specs[r]->path, visit_check, &k);
+		k.end = c->ends[r];
+		pol_walk_path(op, &c->paths[r], visit_check, &k);
 	}
 	if (c->kind == BLD_FIELD_VALUE) {
 		if (k.fail) {
@@ -846,14 +847,29 @@ static double secs(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
+/* What tells an entry's cyclic requests apart: the values of its selector keys (model.h pol_key_sig). */
+static uint64_t entry_sig(const struct pol_entry *e, const struct bld_op *op)
+{
+	uint64_t sig = 0;
+	for (uint32_t i = 0; i < e->n_c; i++)
+		if (e->c[i].kind != BLD_FIELD_VALUE && e->c[i].kind != BLD_FIELD_MIN)
+			sig += pol_key_sig(op, e->c[i].specs, e->c[i].n_specs);
+	return sig;
+}
+
+/*
+ * Timing and rate of a rule (e NULL) or of one of its entries, for an
+ * allowed request.  Timing follows each distinct request (its signature)
+ * between the same client and server; rate counts them all.
+ */
 static void cycle_op(struct bld_policy_eval *ev, uint32_t rule, uint32_t id, const struct pol_timing *timing,
-		     const struct pol_rate *rate, const struct bld_policy_flow *f, const struct bld_dissector *dsc,
-		     const struct bld_op *op)
+		     const struct pol_rate *rate, const struct pol_entry *e, const struct bld_policy_flow *f,
+		     const struct bld_dissector *dsc, const struct bld_op *op)
 {
 	if (!timing->set && !rate->set)
 		return;
 	uint64_t ts = op->ts_ns;
-	uint64_t sig = timing->set && dsc ? pol_op_sig(dsc, op) : 1;
+	uint64_t sig = !timing->set ? 1 : e ? entry_sig(e, op) : dsc ? pol_op_sig(dsc, op) : 1;
 	/* timing follows one request (same signature); rate counts every request the rule or entry allows */
 	uint64_t h = mix(mix_addr(mix_addr(mix(0xc1c1e, id), side_addr(f, true)), side_addr(f, false)), f->family);
 	for (int pass = 0; pass < 2; pass++) {
@@ -1041,7 +1057,8 @@ static void denied_op(struct bld_policy_eval *ev, const struct bld_policy_flow *
 {
 	enum bld_proto pid = bld_registry_find(op->proto);
 	const struct bld_dissector *dsc = pid != BLD_PROTO_UNKNOWN ? bld_dissectors[pid] : NULL;
-	if (op->dir != BLD_OP_REQUEST || !dsc || !dsc->n_fields || !pol_op_judged(dsc, op))
+	if (op->dir != BLD_OP_REQUEST || !dsc || !dsc->n_fields ||
+	    !pol_op_judged(dsc, op, ev->p->selectors[pid], ev->p->n_selectors[pid]))
 		return;
 	bool has;
 	uint64_t sub = mix(kind_value(dsc, op, &has), 0xdead);
@@ -1077,7 +1094,7 @@ void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow
 			if (!r->dsc || strcmp(r->dsc->name, op->proto) != 0)
 				continue;   /* entries speak another protocol's fields */
 			if (judged < 0)
-				judged = pol_op_judged(r->dsc, op);
+				judged = pol_op_judged(r->dsc, op, p->selectors[r->proto], p->n_selectors[r->proto]);
 			if (!judged)
 				return;
 		}
@@ -1092,9 +1109,9 @@ void bld_policy_eval_op(struct bld_policy_eval *ev, const struct bld_policy_flow
 		ev->hits[r->index]++;
 		if (op->dir != BLD_OP_REQUEST)
 			return;
-		cycle_op(ev, r->index, r->index * 2, &r->timing, &r->rate, f, dsc, op);
+		cycle_op(ev, r->index, r->index * 2, &r->timing, &r->rate, NULL, f, dsc, op);
 		if (e)
-			cycle_op(ev, r->index, p->n_rules * 2 + e->index, &e->timing, &e->rate, f, dsc, op);
+			cycle_op(ev, r->index, p->n_rules * 2 + e->index, &e->timing, &e->rate, e, f, dsc, op);
 		return;
 	}
 	const struct pol_rule *r = j.rule;

@@ -727,7 +727,7 @@ void bld_learn_op(struct bld_learn *l, const struct bld_policy_flow *f, const st
 	struct rule *r = rule_get(l, f);
 	if (!r || !r->dsc || strcmp(r->dsc->name, op->proto) != 0)
 		return;
-	if (!pol_op_judged(r->dsc, op))
+	if (!pol_op_judged(r->dsc, op, NULL, 0))
 		return;   /* I/O data, keep-alives: rules do not judge them (model.h) */
 	r->ops++;
 	uint64_t sec = op->ts_ns / 1000000000ull;
@@ -803,8 +803,19 @@ void bld_learn_op(struct bld_learn *l, const struct bld_policy_flow *f, const st
 	}
 	if (!ok)
 		l->stats.dropped++;
-	char brief[8];
-	note_sig(l, e, pol_op_brief(r->dsc, op, brief, sizeof(brief)), op->ts_ns);
+	/* the evaluator's signature for the entry this request allows: its selector keys' values */
+	uint64_t sig = 0;
+	const struct bld_field_spec *rows[BLD_OP_MAX_FIELDS];
+	for (uint32_t k = 0; k < r->n_keys; k++) {
+		if (!(presence >> k & 1))
+			continue;
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < r->dsc->n_fields && n < BLD_OP_MAX_FIELDS; i++)
+			if (strcmp(r->dsc->fields[i].key, r->keys[k]) == 0)
+				rows[n++] = &r->dsc->fields[i];
+		sig += pol_key_sig(op, rows, n);
+	}
+	note_sig(l, e, sig, op->ts_ns);
 }
 
 /* ---- writing ---- */
@@ -1000,10 +1011,14 @@ static int cmp_u64(const void *a, const void *b)
  * tolerance = the largest deviation seen * 1.5 (+2 ms for rounding), silence
  * three periods.  Anything irregular, sparse or stopping early: no timing.
  */
-static bool entry_timing(const struct entry *e, uint64_t end, struct pol_timing *t)
+static bool entry_timing(const struct rule *r, const struct entry *e, uint64_t end, struct pol_timing *t)
 {
 	if (e->sigs_capped || !e->sigs.n)
 		return false;
+	/* a key left out of the entry would not be in the evaluator's signature: requests would merge */
+	for (uint32_t k = 0; k < r->n_keys; k++)
+		if ((e->presence >> k & 1) && e->acc[k].unusable)
+			return false;
 	const struct sig *s = e->sigs.p;
 	uint64_t medians[MAX_SIGS];
 	for (uint32_t i = 0; i < e->sigs.n; i++) {
@@ -1139,7 +1154,7 @@ static void write_entry(FILE *out, const struct rule *r, const struct entry *e, 
 	if (first)   /* only values (never: judged requests carry a selector), keep the YAML valid */
 		fputs("      - dir: request\n", out);
 	struct pol_timing t;
-	if (entry_timing(e, end, &t)) {
+	if (entry_timing(r, e, end, &t)) {
 		fputs("        timing: {period: ", out);
 		put_duration(out, t.period_ns);
 		fputs(", tolerance: ", out);

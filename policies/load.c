@@ -1045,9 +1045,23 @@ static void load_entry(struct loader *L, struct pol_rule *r, const struct bld_yn
 			L->oom = true;
 			return;
 		}
-		for (uint32_t f = 0; f < r->dsc->n_fields; f++)
-			if (strcmp(r->dsc->fields[f].key, k->text) == 0)
-				c->specs[c->n_specs++] = &r->dsc->fields[f];
+		c->paths = pol_alloc(L->p, rows * sizeof(*c->paths));
+		c->ends = pol_alloc(L->p, rows * sizeof(*c->ends));
+		if (!c->paths || !c->ends) {
+			L->oom = true;
+			return;
+		}
+		for (uint32_t f = 0; f < r->dsc->n_fields; f++) {
+			const struct bld_field_spec *sp = &r->dsc->fields[f];
+			if (strcmp(sp->key, k->text) != 0)
+				continue;
+			if (!pol_path_parse(sp->path, &c->paths[c->n_specs]))
+				err(L, k, "'%s': the %s field table has a path too long to walk (a Bollard bug)", k->text,
+				    r->dsc->name);
+			const char *end = sp->path2 ? strrchr(sp->path2, '.') : NULL;
+			c->ends[c->n_specs] = sp->path2 ? (end ? end + 1 : sp->path2) : NULL;
+			c->specs[c->n_specs++] = sp;
+		}
 		c->kind = c->specs[0]->kind;
 		c->key = c->specs[0]->key;
 		e->n_c++;
@@ -1267,6 +1281,7 @@ static void load_rule(struct loader *L, const struct bld_ynode *n, struct pol_ru
 		r->app = app_intern(L, x->text);
 		enum bld_proto pid = bld_registry_find(x->text);
 		r->dsc = pid != BLD_PROTO_UNKNOWN ? bld_dissectors[pid] : NULL;
+		r->proto = (uint8_t)pid;
 	} else {
 		r->protocol = "any";
 	}

@@ -22,6 +22,7 @@
 
 #include "dissector.h"
 #include "events.h"
+#include "registry.h"
 #include "fields.h"
 #include "policy.h"
 
@@ -76,10 +77,20 @@ struct pol_vrange {
 	double lo, hi;
 };
 
+/* A field path cut into whole names once ("items.area" -> "items", "area"), so walking compares names only. */
+#define POL_PATH_MAX 6
+struct pol_path {
+	uint8_t n;
+	const char *seg[POL_PATH_MAX];
+	char buf[64];
+};
+
 /* One constraint key of an operation entry, with the spec rows that share the key. */
 struct pol_constraint {
 	uint8_t kind;                        /* enum bld_field_kind */
 	const struct bld_field_spec **specs; /* every row of the protocol with this key */
+	struct pol_path *paths;              /* their paths, cut */
+	const char **ends;                   /* SPAN: the last name of each row's path2, or NULL */
 	uint32_t n_specs;
 	struct pol_range *ranges;            /* SET, SPAN: sorted, disjoint */
 	uint32_t n_ranges;
@@ -131,6 +142,7 @@ struct pol_rule {
 	const char *protocol;                /* as written; "any" */
 	uint32_t app;                        /* index in policy's apps, or POL_ANY */
 	const struct bld_dissector *dsc;     /* the protocol's dissector, if Bollard has one */
+	uint8_t proto;                       /* its enum bld_proto */
 	struct pol_range *ports;             /* server ports; none: any */
 	uint32_t n_ports;
 	bool both;                           /* either side may be the client */
@@ -190,6 +202,8 @@ struct bld_policy {
 	/* defaults */
 	struct pol_default flow_default, op_default, value_default, asset_default, timing_default,
 		rate_default, protocol_default;
+	struct pol_path *selectors[BLD_PROTO_MAX];   /* each protocol's selector paths, cut (pol_op_judged) */
+	uint32_t n_selectors[BLD_PROTO_MAX];
 	uint8_t event_severity[BLD_EVENT_MAX];   /* protocol events: defaults.events, built in, defaults.protocol */
 	bool assets;                         /* report asset.new */
 	uint64_t aggregate_ns;               /* identical alerts within this interval become one line */
@@ -224,6 +238,10 @@ typedef void (*pol_visit_fn)(void *ctx, const struct bld_op *op, const struct bl
 			     uint32_t scope_to);
 /* Visit every scalar at path within fields [from, to) (0, op->n_fields for the whole op). */
 void pol_walk(const struct bld_op *op, uint32_t from, uint32_t to, const char *path, pol_visit_fn fn, void *ctx);
+/* Cut a path (false: too long or too deep for struct pol_path; the field tables' test keeps them short). */
+bool pol_path_parse(const char *path, struct pol_path *p);
+/* The same walk over the whole op, with the path cut already (the evaluator's per-operation path). */
+void pol_walk_path(const struct bld_op *op, const struct pol_path *p, pol_visit_fn fn, void *ctx);
 /* The field named like path's last part in the same scope as a visited value (a span's count or end). */
 const struct bld_op_field *pol_sibling(const struct bld_op *op, uint32_t from, uint32_t to, const char *path);
 /* A number field as a double, and as a uint64 when it is a non-negative integer (*is_uint). */
@@ -235,14 +253,23 @@ bool pol_key_first(const struct bld_dissector *dsc, uint32_t i);
  * what it asks (every key but VALUE ones), which tells cyclic requests apart.
  */
 uint64_t pol_op_brief(const struct bld_dissector *dsc, const struct bld_op *op, char *buf, size_t len);
-/* The signature alone (no text: the per-operation path of timing). */
+/* The signature alone (no text): every key of the protocol, for timing on a whole rule. */
 uint64_t pol_op_sig(const struct bld_dissector *dsc, const struct bld_op *op);
+/*
+ * One key's part of an entry's signature: its values along its rows.  An
+ * entry's signature is the sum over its selector keys (SET, SPAN, TEXT), an
+ * order-free combination, so the learner (keys in the protocol's order) and
+ * the evaluator (keys in judging order) agree.
+ */
+uint64_t pol_key_sig(const struct bld_op *op, const struct bld_field_spec *const *rows, uint32_t n);
 /*
  * Whether rules judge op at all: it carries at least one of the protocol's
  * selector fields (SET, SPAN, TEXT).  Cyclic I/O data, keep-alives and bare
  * transport frames carry none: there is nothing in them to allow or refuse,
  * and the flow itself was judged already.
  */
-bool pol_op_judged(const struct bld_dissector *dsc, const struct bld_op *op);
+bool pol_op_judged(const struct bld_dissector *dsc, const struct bld_op *op, const struct pol_path *paths, uint32_t n);
+/* dsc's selector paths, cut (for pol_op_judged); returns how many (at most cap). */
+uint32_t pol_selector_paths(const struct bld_dissector *dsc, struct pol_path *out, uint32_t cap);
 
 #endif /* BLD_POLICY_MODEL_H */
