@@ -106,6 +106,7 @@ struct cycle {
 	uint64_t hash;
 	const struct pol_timing *timing;
 	const struct pol_rate *rate;
+	const struct pol_when *when;     /* the entry's window (the rule's is checked too), or NULL */
 	uint32_t rule;           /* index */
 	struct bld_policy_flow flow;
 	char app[APP_LEN];
@@ -142,6 +143,7 @@ struct bld_policy_eval {
 	/* assets reported */
 	struct slot_table assets;
 	uint64_t capacity_until, capacity_first, capacity_pending;
+	struct agg capacity_last;         /* the last sensor.capacity line (flow, reason) */
 	uint64_t *hits;
 	struct bld_policy_eval_stats stats;
 };
@@ -377,6 +379,20 @@ static void capacity(struct bld_policy_eval *ev, uint64_t ts, const struct bld_p
 			 .first_ns = ev->capacity_first, .last_ns = ts };
 	fill_base(&a, f);
 	snprintf(a.reason, sizeof(a.reason), "%s", what);
+	report(ev, &a, NULL, ev->capacity_pending);
+	ev->capacity_pending = 0;
+	ev->capacity_last = a;   /* what the closing line of a run says, if the table fills again */
+}
+
+/* End of input: the times a table was found full since the last sensor.capacity line. */
+static void capacity_flush(struct bld_policy_eval *ev, uint64_t now)
+{
+	if (!ev->capacity_pending)
+		return;
+	struct agg a = ev->capacity_last;
+	a.flow.app = a.app;
+	a.first_ns = ev->capacity_first;
+	a.last_ns = now > ev->capacity_first ? now : ev->capacity_first;
 	report(ev, &a, NULL, ev->capacity_pending);
 	ev->capacity_pending = 0;
 }
@@ -892,8 +908,8 @@ static void cycle_op(struct bld_policy_eval *ev, uint32_t rule, uint32_t id, con
 				continue;
 			}
 			cy = &ev->cycles[ev->n_cycles];
-			*cy = (struct cycle){ .hash = key, .timing = t, .rate = rt, .rule = rule, .flow = *f,
-					      .last_ns = ts, .window_start = ts };
+			*cy = (struct cycle){ .hash = key, .timing = t, .rate = rt, .when = e ? &e->when : NULL,
+					      .rule = rule, .flow = *f, .last_ns = ts, .window_start = ts };
 			snprintf(cy->app, sizeof(cy->app), "%s", f->app ? f->app : "unknown");
 			cy->flow.app = cy->app;
 			if (dsc)   /* the text only once, for the alerts this cycle may raise */
@@ -939,8 +955,8 @@ static void check_silence(struct bld_policy_eval *ev, uint64_t now)
 		if (!cy->timing || cy->silent || now - cy->last_ns <= cy->timing->silence_ns || now < cy->last_ns)
 			continue;
 		cy->silent = true;
-		if (!pol_when_ok(&ev->p->rules[cy->rule].when, now))
-			continue;   /* the rule's window closed: quiet is what it asks for (no deviation on resuming either) */
+		if (!pol_when_ok(&ev->p->rules[cy->rule].when, now) || (cy->when && !pol_when_ok(cy->when, now)))
+			continue;   /* the window closed: quiet is what it asks for (no deviation on resuming either) */
 		cycle_alert(ev, cy, BLD_ALERT_TIMING_SILENCE, now, "nothing for %.3f s (period %.3f s, silence after %.3f s)",
 			    secs(now - cy->last_ns), secs(cy->timing->period_ns), secs(cy->timing->silence_ns));
 	}
@@ -1182,6 +1198,7 @@ void bld_policy_eval_tick(struct bld_policy_eval *ev, uint64_t now)
 
 void bld_policy_eval_finish(struct bld_policy_eval *ev, uint64_t now)
 {
+	capacity_flush(ev, now);
 	check_silence(ev, now);
 	flush_aggs(ev, now, true);
 }
