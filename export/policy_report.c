@@ -654,9 +654,10 @@ void bld_policy_report_flow(struct bld_policy_report *r, const struct bld_policy
 	e->bytes += bytes;
 	r->nodes[e->client].out++;
 	r->nodes[e->server].in++;
-	if (denied) {
+	if (denied) {   /* a node's denied flows, either way; a flow from a host to itself once */
 		r->nodes[e->client].denied++;
-		r->nodes[e->server].denied++;
+		if (e->server != e->client)
+			r->nodes[e->server].denied++;
 	}
 }
 
