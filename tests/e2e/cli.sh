@@ -85,5 +85,21 @@ assert not missing, f"events not documented: {missing}"
 PY
 if (($? == 0)); then passed=$((passed + 1)); echo "ok   --ops/--events JSON lines agree with the summary, events documented"; else failed=$((failed + 1)); echo "FAIL --ops/--events JSON lines agree with the summary, events documented"; fi
 
+# policies: check, learn, read --policy
+expect "--help lists learn, check, test" 0 'learn .*' -- "$bollard" --help
+expect "check the sample policy" 0 '^samples/site.yaml: ok \(site terminal-and-rail\): 28 hosts' -- \
+	"$bollard" check samples/site.yaml
+printf 'bollard: policy/1\nhosts:\n  a: 10.0.0.300\nrules:\n  - id: r\n    from: a\n    to: b\n    protocol: modbus\n' >"$tmp/bad.yaml"
+expect "check a broken policy: every error, file:line:column, status 2" 2 'bad.yaml:7:9: to: unknown host' -- \
+	"$bollard" check "$tmp/bad.yaml"
+expect "read --policy refuses a broken policy before any work" 2 'bad.yaml:3:6: host .a.' -- \
+	"$bollard" read --policy "$tmp/bad.yaml" "$sample"
+expect "read --policy lists the alerts" 0 '^Policy alerts \(samples/site.yaml\)' -- \
+	"$bollard" read --no-progress --policy samples/site.yaml "$sample"
+expect "learn without -o" 2 'no output given' -- "$bollard" learn "$sample"
+expect "learn writes a policy that loads" 0 'hosts, [0-9]+ rules' -- \
+	"$bollard" learn tests/fixtures/scenario/port-scada.pcap -o "$tmp/learned.yaml"
+expect "the learned policy checks" 0 'learned.yaml: ok' -- "$bollard" check "$tmp/learned.yaml"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
