@@ -17,6 +17,7 @@
 #include "inputs.h"
 #include "op_json.h"
 #include "report.h"
+#include "syslog_opts.h"
 
 /* Inputs at least this large get a progress bar when stderr is a terminal. */
 #define PROGRESS_MIN_BYTES (64ull << 20)
@@ -31,10 +32,12 @@ struct read_opts {
 	bool no_dissect;
 	bool progress;
 	uint32_t max_flows;
+	struct bld_syslog_cli syslog;
 };
 
 struct read_ctx {
 	struct bld_out flows, ops, events;
+	struct bld_syslog *syslog;
 	struct bld_report *report;
 };
 
@@ -59,9 +62,12 @@ static void usage(FILE *out)
 		"      --json-summary    print the summary as JSON instead of text\n"
 		"      --max-flows N     flow table capacity (default 1048576); when full the\n"
 		"                        oldest idle flow is evicted and counted\n"
-		"      --no-progress     no progress bar on stderr\n"
+		"      --no-progress     no progress bar on stderr\n");
+	bld_syslog_cli_usage(out);
+	fprintf(out,
 		"  -h, --help            this help\n\n"
-		"Exit status: 0 done, 1 an input was damaged (read up to the damage), 2 usage or I/O error.\n");
+		"Exit status: 0 done, 1 an input was damaged (read up to the damage), 2 usage or I/O error\n"
+		"(an output that could not be written, or alerts a --syslog receiver never got).\n");
 }
 
 static int parse_opts(int argc, char **argv, struct read_opts *o)
@@ -77,6 +83,7 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 		{ "json-summary", no_argument, NULL, OPT_JSON },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		BLD_SYSLOG_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -124,9 +131,18 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			usage(stdout);
 			exit(BLD_EXIT_OK);
 		default:
+			if (c >= BLD_OPT_SYSLOG && c <= BLD_OPT_SYSLOG_FLUSH) {
+				if (bld_syslog_cli_option(&o->syslog, c, optarg) < 0)
+					return -1;
+				break;
+			}
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->syslog.o.n_urls && !o->policy_path) {
+		fprintf(stderr, "bollard read: --syslog sends a policy's alerts: give --policy FILE too\n");
+		return -1;
 	}
 	int on_stdout = 0;
 	const char *paths[] = { o->flows_path, o->ops_path, o->events_path };
@@ -183,6 +199,8 @@ static void on_alert(void *ctx, const struct bld_alert *a)
 	bld_report_alert(rc->report, a);
 	if (rc->events.f && !rc->events.err)
 		rc->events.err = bld_alert_write_json(rc->events.f, a);
+	if (rc->syslog)
+		bld_syslog_send(rc->syslog, a);
 }
 
 /* A progress bar for people watching a terminal; wall time is used for the display only. */
@@ -222,6 +240,7 @@ static void progress_at(void *ctx, uint64_t offset)
 int bld_cmd_read(int argc, char **argv)
 {
 	struct read_opts o = { .progress = true };
+	bld_syslog_cli_init(&o.syslog, "read");
 	int first = parse_opts(argc, argv, &o);
 	if (first < 0)
 		return BLD_EXIT_USAGE;
@@ -237,6 +256,14 @@ int bld_cmd_read(int argc, char **argv)
 	prog.on = o.progress && isatty(STDERR_FILENO) && prog.total >= PROGRESS_MIN_BYTES;
 	if (o.policy_path && !(policy = bld_policy_open("read", o.policy_path)))
 		return BLD_EXIT_USAGE;
+	if (o.syslog.o.n_urls) {
+		char err[512];
+		if (!(ctx.syslog = bld_syslog_open(&o.syslog.o, err, sizeof(err)))) {
+			fprintf(stderr, "bollard read: %s\n", err);
+			bld_policy_free(policy);
+			return BLD_EXIT_USAGE;
+		}
+	}
 
 	ctx.report = bld_report_create();
 	if (!ctx.report)
@@ -281,6 +308,12 @@ int bld_cmd_read(int argc, char **argv)
 	}
 	progress_show(&prog, 0, true);
 	bld_engine_finish(e);
+	if (ctx.syslog) {   /* every alert is queued now: send what waits, within the flush timeout */
+		int lost = bld_syslog_close(ctx.syslog, o.syslog.flush_timeout_ms, NULL);
+		ctx.syslog = NULL;
+		if (lost)
+			status = BLD_EXIT_USAGE;
+	}
 
 	bool written = bld_out_close(&ctx.flows);
 	written &= bld_out_close(&ctx.ops);
@@ -310,6 +343,7 @@ out:
 	bld_out_close(&ctx.ops);
 	bld_out_close(&ctx.events);
 	bld_engine_destroy(e);
+	bld_syslog_close(ctx.syslog, 0, NULL);   /* an early exit: nothing waits for a receiver */
 	bld_policy_free(policy);
 	bld_report_destroy(ctx.report);
 	return status;

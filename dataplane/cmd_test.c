@@ -25,6 +25,7 @@
 #include "inputs.h"
 #include "op_json.h"
 #include "policy_report.h"
+#include "syslog_opts.h"
 
 #define MAX_REPORTS 8
 #define TEST_EXIT_ALERTS 1   /* the policy under test raised alerts: the gate fails */
@@ -33,11 +34,13 @@ struct test_opts {
 	const char *policy_path, *baseline_path, *events_path, *filter;
 	const char *reports[MAX_REPORTS];
 	unsigned n_reports;
+	struct bld_syslog_cli syslog;
 };
 
 struct test_ctx {
 	struct bld_policy_report *report;
 	struct bld_out events;
+	struct bld_syslog *syslog;       /* NEW's alerts, as the live sensor would send them */
 };
 
 /* One engine's callbacks: which policy's alerts they are. */
@@ -63,7 +66,9 @@ static void usage(FILE *out)
 		"                        or .htm, JSON otherwise ('-' for stdout); may be repeated\n"
 		"      --events FILE     write NEW's alerts as JSON lines, as `bollard read --events`\n"
 		"                        ('-' for stdout)\n"
-		"  -f, --filter BPF      only packets matching this BPF filter (tcpdump syntax)\n"
+		"  -f, --filter BPF      only packets matching this BPF filter (tcpdump syntax)\n");
+	bld_syslog_cli_usage(out);
+	fprintf(out,
 		"  -h, --help            this help\n\n"
 		"A summary goes to stdout (to stderr when a report or the events go to stdout).\n\n"
 		"Exit status: 0 NEW raised no alert, 1 NEW raised alerts, 2 usage error, a policy\n"
@@ -79,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct test_opts *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "events", required_argument, NULL, OPT_EVENTS },
 		{ "filter", required_argument, NULL, 'f' },
+		BLD_SYSLOG_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +115,11 @@ static int parse_opts(int argc, char **argv, struct test_opts *o)
 			usage(stdout);
 			exit(BLD_EXIT_OK);
 		default:
+			if (c >= BLD_OPT_SYSLOG && c <= BLD_OPT_SYSLOG_FLUSH) {
+				if (bld_syslog_cli_option(&o->syslog, c, optarg) < 0)
+					return -1;
+				break;
+			}
 			usage(stderr);
 			return -1;
 		}
@@ -145,6 +156,8 @@ static void on_alert(void *ctx, const struct bld_alert *a)
 	bld_policy_report_alert(s->t->report, a, s->baseline);
 	if (!s->baseline && s->t->events.f && !s->t->events.err)
 		s->t->events.err = bld_alert_write_json(s->t->events.f, a);
+	if (!s->baseline && s->t->syslog)
+		bld_syslog_send(s->t->syslog, a);
 }
 
 /* Only the new policy's engine maps flows: the map shows the new policy's verdicts. */
@@ -172,6 +185,7 @@ static struct bld_engine *engine_for(const struct bld_policy *p, struct side_ctx
 int bld_cmd_test(int argc, char **argv)
 {
 	struct test_opts o = { 0 };
+	bld_syslog_cli_init(&o.syslog, "test");
 	int first = parse_opts(argc, argv, &o);
 	if (first < 0)
 		return BLD_EXIT_USAGE;
@@ -191,6 +205,13 @@ int bld_cmd_test(int argc, char **argv)
 		p_old = bld_policy_open("test", o.baseline_path);
 	if (!p_new || (o.baseline_path && !p_old))
 		goto out;
+	if (o.syslog.o.n_urls) {
+		char err[512];
+		if (!(t.syslog = bld_syslog_open(&o.syslog.o, err, sizeof(err)))) {
+			fprintf(stderr, "bollard test: %s\n", err);
+			goto out;
+		}
+	}
 
 	if (bld_out_open(&t.events, "test", "--events", o.events_path) < 0)
 		goto out;
@@ -218,6 +239,8 @@ int bld_cmd_test(int argc, char **argv)
 	bld_engine_finish(e_new);
 	if (e_old)
 		bld_engine_finish(e_old);
+	bool delivered = bld_syslog_close(t.syslog, o.syslog.flush_timeout_ms, NULL) == 0;
+	t.syslog = NULL;
 
 	struct bld_engine_stats st;
 	bld_engine_stats(e_new, &st);
@@ -242,7 +265,7 @@ int bld_cmd_test(int argc, char **argv)
 
 	struct bld_policy_report_summary sum;
 	bld_policy_report_summary(t.report, &sum);
-	if (!written)
+	if (!written || !delivered)
 		status = BLD_EXIT_USAGE;
 	else
 		status = sum.alert_lines ? TEST_EXIT_ALERTS : BLD_EXIT_OK;
@@ -252,6 +275,7 @@ nomem:
 	fprintf(stderr, "bollard test: out of memory\n");
 	status = BLD_EXIT_USAGE;
 out:
+	bld_syslog_close(t.syslog, 0, NULL);
 	bld_out_close(&t.events);
 	for (unsigned i = 0; i < o.n_reports; i++)
 		bld_out_close(&reports[i]);

@@ -190,19 +190,38 @@ static void put_envelope(struct line *l, const struct bld_endpoints *ep, uint64_
 }
 
 /*
- * Close the line and write it.  A line that did not fit (a bug: records are
+ * Close the line with "}\n".  A line that did not fit (a bug: records are
  * bounded) keeps its first `keep` bytes, the envelope, and says it was cut,
- * so the output stays valid JSON lines.
+ * so the output stays valid JSON lines.  put() always leaves two bytes free,
+ * so the closing "}\n" fits.
  */
-static int finish(FILE *out, struct line *l, size_t keep)
+static void close_line(struct line *l, size_t keep)
 {
 	if (l->cut) {
 		l->n = keep;
 		l->cut = false;
 		put_s(l, ",\"cut\":true");
 	}
-	put_s(l, "}\n");
+	l->p[l->n++] = '}';
+	l->p[l->n++] = '\n';
+}
+
+static int finish(FILE *out, struct line *l, size_t keep)
+{
+	close_line(l, keep);
 	return fwrite(l->p, 1, l->n, out) == l->n ? 0 : -EIO;
+}
+
+/* A closed line into buf as snprintf would put it, without its newline; the line's full length. */
+static size_t copy_out(const struct line *l, char *buf, size_t cap)
+{
+	size_t n = l->n - 1;
+	if (cap) {
+		size_t k = n < cap ? n : cap - 1;
+		memcpy(buf, l->p, k);
+		buf[k] = 0;
+	}
+	return n;
 }
 
 static char *line_buffer(void)
@@ -312,7 +331,8 @@ int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *
 }
 
 /* The alert's sender and receiver: the client for flow-level alerts. */
-static void alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep)
+void bld_alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep, const char **src_host,
+			 const char **dst_host)
 {
 	const struct bld_policy_flow *f = a->flow;
 	bool client_sends = a->to_server || a->kind == BLD_ALERT_FLOW_NOT_ALLOWED || a->kind == BLD_ALERT_ASSET_NEW;
@@ -332,6 +352,10 @@ static void alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep)
 	ep->has_ports = f->has_ports;
 	ep->src_port = client_sends ? f->client_port : f->server_port;
 	ep->dst_port = client_sends ? f->server_port : f->client_port;
+	if (src_host)
+		*src_host = client_sends ? a->client_host : a->server_host;
+	if (dst_host)
+		*dst_host = client_sends ? a->server_host : a->client_host;
 }
 
 static void put_opt_string(struct line *l, const char *key, const char *v)
@@ -349,39 +373,75 @@ const char *bld_alert_event_name(const struct bld_alert *a)
 	return a->kind == BLD_ALERT_PROTOCOL ? bld_event_names[a->protocol_event] : bld_alert_kind_names[a->kind];
 }
 
-int bld_alert_write_json(FILE *out, const struct bld_alert *a)
+/* The alert's line, closed (with its newline), in l; 0 or -ENOMEM. */
+static int alert_line(struct line *l, const struct bld_alert *a)
 {
-	struct line l = { .p = line_buffer() };
-	if (!l.p)
+	*l = (struct line){ .p = line_buffer() };
+	if (!l->p)
 		return -ENOMEM;
 	struct bld_endpoints ep;
-	alert_endpoints(a, &ep);
-	bool client_sends = a->to_server || a->kind == BLD_ALERT_FLOW_NOT_ALLOWED || a->kind == BLD_ALERT_ASSET_NEW;
-	put_envelope(&l, &ep, a->last_ns, a->flow->app ? a->flow->app : "unknown");
-	put_opt_string(&l, "event", bld_alert_event_name(a));
-	put_opt_string(&l, "severity", bld_severity_names[a->severity]);
-	put_opt_string(&l, "action", bld_action_names[a->action]);
-	put_opt_string(&l, "rule", a->rule);
-	put_opt_string(&l, "reason", a->reason);
-	const char *sh = client_sends ? a->client_host : a->server_host, *dh = client_sends ? a->server_host : a->client_host;
+	const char *sh, *dh;
+	bld_alert_endpoints(a, &ep, &sh, &dh);
+	put_envelope(l, &ep, a->last_ns, a->flow->app ? a->flow->app : "unknown");
+	put_opt_string(l, "event", bld_alert_event_name(a));
+	put_opt_string(l, "severity", bld_severity_names[a->severity]);
+	put_opt_string(l, "action", bld_action_names[a->action]);
+	put_opt_string(l, "rule", a->rule);
+	put_opt_string(l, "reason", a->reason);
 	if (sh)
-		put_opt_string(&l, "src_host", sh);
+		put_opt_string(l, "src_host", sh);
 	if (dh)
-		put_opt_string(&l, "dst_host", dh);
-	put_s(&l, ",\"count\":");
-	put_u64(&l, a->count);
-	put_s(&l, ",\"first_seen\":\"");
-	put_time(&l, a->first_ns);
-	put_s(&l, "\",\"last_seen\":\"");
-	put_time(&l, a->last_ns);
-	put_c(&l, '"');
+		put_opt_string(l, "dst_host", dh);
+	put_s(l, ",\"count\":");
+	put_u64(l, a->count);
+	put_s(l, ",\"first_seen\":\"");
+	put_time(l, a->first_ns);
+	put_s(l, "\",\"last_seen\":\"");
+	put_time(l, a->last_ns);
+	put_c(l, '"');
 	if (a->detail && a->detail[0])
-		put_opt_string(&l, "detail", a->detail);
-	size_t envelope = l.n;
+		put_opt_string(l, "detail", a->detail);
+	size_t envelope = l->n;
 	if (a->op) {
-		put_s(&l, ",\"op\":{");
-		put_op(&l, a->op, NULL);
-		put_c(&l, '}');
+		put_s(l, ",\"op\":{");
+		put_op(l, a->op, NULL);
+		put_c(l, '}');
 	}
-	return finish(out, &l, envelope);
+	close_line(l, envelope);
+	return 0;
+}
+
+int bld_alert_write_json(FILE *out, const struct bld_alert *a)
+{
+	struct line l;
+	int rc = alert_line(&l, a);
+	if (rc)
+		return rc;
+	return fwrite(l.p, 1, l.n, out) == l.n ? 0 : -EIO;
+}
+
+size_t bld_alert_json(const struct bld_alert *a, char *buf, size_t cap)
+{
+	struct line l;
+	if (alert_line(&l, a)) {
+		if (cap)
+			buf[0] = 0;
+		return 0;
+	}
+	return copy_out(&l, buf, cap);
+}
+
+size_t bld_op_json(const struct bld_op *op, char *buf, size_t cap)
+{
+	struct line l = { .p = line_buffer() };
+	if (!l.p) {
+		if (cap)
+			buf[0] = 0;
+		return 0;
+	}
+	size_t envelope;
+	put_c(&l, '{');
+	put_op(&l, op, &envelope);
+	close_line(&l, envelope);
+	return copy_out(&l, buf, cap);
 }

@@ -16,6 +16,7 @@
 #define BLD_OP_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,6 +46,22 @@ int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *
  * ts is last_seen; src is the sender (the client for flow.not_allowed and asset.new).
  */
 int bld_alert_write_json(FILE *out, const struct bld_alert *a);
+
+/*
+ * The same line into buf (cap bytes, NUL-terminated when cap > 0) without
+ * the newline, cut at cap - 1 bytes as snprintf would; returns the line's
+ * full length (0 only when the writer's buffer could not be allocated).
+ * Both come from one builder, so the syslog export's JSON (syslog_format.h)
+ * is byte for byte the --events line.
+ */
+size_t bld_alert_json(const struct bld_alert *a, char *buf, size_t cap);
+
+/* The alert's "op" member alone, {"dir":"request","modbus":{...}}: same conventions. */
+size_t bld_op_json(const struct bld_op *op, char *buf, size_t cap);
+
+/* The alert's src and dst as its line names them (the sender first), with their host names or NULL. */
+void bld_alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep, const char **src_host,
+			 const char **dst_host);
 
 /* "op.not_allowed", or the protocol event's own name ("modbus.exception"). */
 const char *bld_alert_event_name(const struct bld_alert *a);

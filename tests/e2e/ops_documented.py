@@ -13,7 +13,7 @@ X-macros, or raised in --events) in backquotes somewhere under docs/.
 The policy's alerts (docs/events.md): every event kind of
 BLD_FOREACH_POLICY_EVENT (policies/policy.h) must have a section (a heading
 naming it in backquotes) in docs/events.md, and every JSON key an alert line
-can carry must appear there in backquotes: the keys bld_alert_write_json and
+can carry must appear there in backquotes: the keys alert_line (behind bld_alert_write_json) and
 the writers it calls put (export/op_json.c), and the keys of the lines
 `bollard read --policy samples/site.yaml --events` writes for the sample
 (top level, and the operation's envelope under "op").
@@ -108,11 +108,15 @@ def c_function(text, name):
     return m.group(0) if m else ''
 
 
+# The functions that write an alert line's keys (alert_line, behind bld_alert_write_json and bld_alert_json).
+WRITERS = ('alert_line', 'put_envelope', 'put_op', 'finish')
+
+
 def written_keys():
     """The JSON keys of an alert line, as export/op_json.c writes them."""
     text = open(os.path.join(REPO, 'export', 'op_json.c')).read()
     keys, found = set(), []
-    for fn in ('bld_alert_write_json', 'put_envelope', 'put_op', 'finish'):
+    for fn in WRITERS:
         body = c_function(text, fn)
         if body:
             found.append(fn)
@@ -151,11 +155,11 @@ def check_alert_fields():
     keys = static | (seen or set())
     missing = sorted(keys - documented)
     unparsed = sorted((seen or set()) - static)   # written, yet not found in op_json.c: the parser is stale
-    ok = len(found) == 4 and not missing and not unparsed and (seen is None or lines > 0)
+    ok = len(found) == len(WRITERS) and not missing and not unparsed and (seen is None or lines > 0)
     what = f'alert fields: {len(static)} keys in export/op_json.c'
     what += (', sample not here (SKIPPED the run)' if seen is None
              else f', {len(seen)} seen in {lines} lines of samples/terminal-and-rail.pcap with samples/site.yaml')
-    if len(found) != 4:
+    if len(found) != len(WRITERS):
         what += f'; writer functions not found in export/op_json.c (found {", ".join(found) or "none"})'
     if seen is not None and not lines:
         what += '; bollard wrote no alert line'

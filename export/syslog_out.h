@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Alerts to SIEMs over syslog: several destinations at once, each
+ *
+ *   udp://host:port    RFC 5426: one message per datagram, cut at max_udp
+ *                      bytes with the cut marked
+ *   tcp://host:port    RFC 6587 octet counting ("LEN SP MSG"), or LF framing
+ *   tls://host:port    RFC 5425: TLS (OpenSSL) with the server's certificate
+ *                      verified against a CA file (or the system's) and its
+ *                      name or address checked; optional client certificate
+ *   unix:PATH          a local datagram socket such as /dev/log
+ *
+ * Export runs off the worker path: bld_syslog_send() formats the alert once
+ * per destination and copies the bytes into that destination's bounded
+ * queue; a thread per destination connects, sends, and reconnects with
+ * backoff (0.1 s doubling to 30 s) while messages wait.  A worker never
+ * waits on the network.  A message leaves its queue only once written
+ * whole to the socket; a full queue drops the new message and counts it.
+ * Closing flushes within a bounded time and says what could not be sent.
+ */
+#ifndef BLD_SYSLOG_OUT_H
+#define BLD_SYSLOG_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "syslog_format.h"
+
+#define BLD_SYSLOG_MAX_DESTS 8
+#define BLD_SYSLOG_DEFAULT_QUEUE (16u << 20)   /* bytes per destination */
+#define BLD_SYSLOG_DEFAULT_MAX_UDP 2048        /* RFC 5426 §3.2: receivers SHOULD take 2048 */
+#define BLD_SYSLOG_MAX_MESSAGE (64u << 10)     /* TCP/TLS: a message larger than this is cut */
+
+struct bld_syslog_options {
+	const char *urls[BLD_SYSLOG_MAX_DESTS];
+	unsigned n_urls;
+	enum bld_syslog_format format;
+	struct bld_syslog_meta meta;   /* hostname NULL: gethostname() */
+	const char *ca_file, *cert_file, *key_file;   /* TLS */
+	bool lf_framing;               /* TCP/TLS: LF instead of octet counting */
+	size_t queue_bytes;            /* 0: BLD_SYSLOG_DEFAULT_QUEUE */
+	size_t max_udp;                /* 0: BLD_SYSLOG_DEFAULT_MAX_UDP */
+	const char *cmd;               /* "read", "test": messages on stderr say "bollard CMD: ..." */
+};
+
+struct bld_syslog_stats {
+	uint64_t queued, sent, dropped, lost, cut, reconnects;
+};
+
+struct bld_syslog;
+
+/*
+ * Check every URL and TLS file, then start one thread per destination.
+ * Connections are made by the threads (a receiver that is down at start is
+ * retried while messages wait).  NULL with a message in err.
+ */
+struct bld_syslog *bld_syslog_open(const struct bld_syslog_options *o, char *err, size_t err_len);
+
+/* Queue alert a for every destination.  Never blocks on the network. */
+void bld_syslog_send(struct bld_syslog *s, const struct bld_alert *a);
+
+/*
+ * Stop: send what is queued, waiting at most timeout_ms for receivers that
+ * are down, then close.  Prints a line per destination that lost messages.
+ * Returns 0 when everything queued was sent, -EIO otherwise.  st (may be
+ * NULL) gets the totals over all destinations.
+ */
+int bld_syslog_close(struct bld_syslog *s, uint64_t timeout_ms, struct bld_syslog_stats *st);
+
+#endif /* BLD_SYSLOG_OUT_H */
