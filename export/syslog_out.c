@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@
 #include <openssl/x509v3.h>
 
 #define CONNECT_TIMEOUT_MS 3000
-#define SEND_TIMEOUT_S 5               /* a receiver that stops reading: the connection is dropped, not the worker */
+#define IO_TIMEOUT_MS 1000             /* a receiver that stops reading: the connection is dropped, not the worker */
+#define TLS_PROBE_MS 200               /* after a handshake: time for a receiver to refuse us (TLS 1.3 alerts come late) */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
 
@@ -60,6 +62,8 @@ struct dest {
 struct bld_syslog {
 	struct bld_syslog_options o;
 	char hostname[256];
+	pthread_mutex_t fmt_lock;
+	char fmt[BLD_SYSLOG_MAX_MESSAGE + 1];   /* the formatting buffer */
 	struct dest d[BLD_SYSLOG_MAX_DESTS];
 	unsigned n;
 };
@@ -100,7 +104,7 @@ static int parse_url(struct dest *d, const char *url, char *err, size_t err_len)
 	const char *colon;
 	if (*rest == '[') {   /* [IPv6]:port */
 		const char *close = strchr(rest, ']');
-		if (!close || close[1] != ':' || (size_t)(close - rest - 1) >= sizeof(d->host))
+		if (!close || close == rest + 1 || close[1] != ':' || (size_t)(close - rest - 1) >= sizeof(d->host))
 			goto bad;
 		memcpy(d->host, rest + 1, (size_t)(close - rest - 1));
 		d->host[close - rest - 1] = 0;
@@ -128,7 +132,7 @@ static const char *tls_error(void)
 	static __thread char buf[256];
 	unsigned long e = ERR_get_error();
 	if (!e)
-		return "TLS error";
+		return errno ? strerror(errno) : "TLS connection closed by the receiver";
 	ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
 	return buf;
@@ -212,6 +216,41 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len)
 	return rc;
 }
 
+static void io_timeouts(int fd)
+{
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_MS / 1000, .tv_usec = IO_TIMEOUT_MS % 1000 * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * A TLS 1.3 receiver refuses a client (a missing or unknown client
+ * certificate) after the client's handshake is done: listen briefly for
+ * that refusal, so it is seen now and not as lost messages later.  Session
+ * tickets the receiver sends are read and ignored.  False: refused.
+ */
+static bool tls_accepted(struct dest *d, char *what, size_t len)
+{
+	int flags = fcntl(d->fd, F_GETFL);
+	fcntl(d->fd, F_SETFL, flags | O_NONBLOCK);
+	uint64_t until = now_ms() + TLS_PROBE_MS;
+	bool ok = true;
+	for (uint64_t now = now_ms(); ok && now < until; now = now_ms()) {
+		struct pollfd p = { .fd = d->fd, .events = POLLIN };
+		if (poll(&p, 1, (int)(until - now)) <= 0)
+			break;
+		char byte;
+		int r = SSL_read(d->ssl, &byte, 1);
+		int e = SSL_get_error(d->ssl, r);
+		if (r <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			snprintf(what, len, "the receiver refused the connection: %s", tls_error());
+			ok = false;
+		}
+	}
+	fcntl(d->fd, F_SETFL, flags);
+	return ok;
+}
+
 static int dest_connect(struct dest *d)
 {
 	char what[400];
@@ -224,6 +263,7 @@ static int dest_connect(struct dest *d)
 			fail(d, what);
 			return -1;
 		}
+		io_timeouts(d->fd);
 		return 0;
 	}
 	struct addrinfo hints = { .ai_socktype = d->t == T_UDP ? SOCK_DGRAM : SOCK_STREAM }, *ai = NULL;
@@ -250,8 +290,7 @@ static int dest_connect(struct dest *d)
 		fail(d, what);
 		return -1;
 	}
-	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
-	setsockopt(d->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	io_timeouts(d->fd);
 	if (d->t != T_TLS)
 		return 0;
 	d->ssl = SSL_new(d->ctx);
@@ -275,6 +314,10 @@ static int dest_connect(struct dest *d)
 			snprintf(what, sizeof(what), "certificate verify failed: %s", X509_verify_cert_error_string(v));
 		else
 			snprintf(what, sizeof(what), "TLS handshake failed: %s", tls_error());
+		fail(d, what);
+		return -1;
+	}
+	if (!tls_accepted(d, what, sizeof(what))) {
 		fail(d, what);
 		return -1;
 	}
@@ -344,6 +387,12 @@ static void nap(struct dest *d, uint32_t ms)
 static void *dest_thread(void *arg)
 {
 	struct dest *d = arg;
+	/* a write to a receiver that closed must fail with EPIPE here, not kill the process (OpenSSL writes plainly) */
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+	bool connected_once = false;
 	for (;;) {
 		pthread_mutex_lock(&d->lock);
 		while (!d->head && !d->stop)
@@ -354,13 +403,19 @@ static void *dest_thread(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (!m)
 			break;   /* stopping, and everything was sent */
-		if (stopping && now_ms() >= deadline)
-			break;   /* what is left is lost: counted at close */
-		if (d->fd < 0 && dest_connect(d) < 0) {
-			nap(d, d->backoff_ms);
-			d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
-			d->st.reconnects++;
-			continue;
+		/* at the deadline a receiver that is down is given up (what waits is lost, counted at close);
+		 * one that takes the messages gets the rest: each send is bounded by IO_TIMEOUT_MS */
+		if (stopping && now_ms() >= deadline && (d->fd < 0 || d->failing))
+			break;
+		if (d->fd < 0) {
+			if (dest_connect(d) < 0) {
+				d->st.retries++;
+				nap(d, d->backoff_ms);
+				d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
+				continue;
+			}
+			d->st.reconnects += connected_once;
+			connected_once = true;
 		}
 		if (send_msg(d, m) < 0) {
 			char what[300];
@@ -422,6 +477,7 @@ struct bld_syslog *bld_syslog_open(const struct bld_syslog_options *o, char *err
 		return NULL;
 	}
 	s->o = *o;
+	pthread_mutex_init(&s->fmt_lock, NULL);
 	if (!s->o.queue_bytes)
 		s->o.queue_bytes = BLD_SYSLOG_DEFAULT_QUEUE;
 	if (!s->o.max_udp)
@@ -455,32 +511,38 @@ fail:
 	return NULL;
 }
 
-/* Cut a message to n bytes at a UTF-8 boundary, marked with "…" (U+2026) so a reader sees it was cut. */
-static size_t cut_marked(char *buf, size_t len, size_t n)
+/* The bytes of a message of len that fit n with room for the cut mark, ending at a UTF-8 boundary. */
+static size_t cut_point(const char *buf, size_t len, size_t n)
 {
-	if (len <= n || n < 4)
-		return len < n ? len : n;
-	size_t k = n - 3;
+	size_t k = (len < n ? len : n) - 3;
 	while (k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80)
 		k--;
-	memcpy(buf + k, "\xe2\x80\xa6", 3);
-	return k + 3;
+	return k;
 }
+
+static const char cut_mark[3] = { '\xe2', '\x80', '\xa6' };   /* "…" (U+2026): a reader sees the message was cut */
 
 void bld_syslog_send(struct bld_syslog *s, const struct bld_alert *a)
 {
-	static __thread char *buf;
-	if (!buf && !(buf = malloc(BLD_SYSLOG_MAX_MESSAGE + 1)))
-		return;
+	/* one formatting buffer, shared by the producers (alerts are rare next to packets) */
+	pthread_mutex_lock(&s->fmt_lock);
+	const char *buf = s->fmt;
+	size_t full = bld_syslog_format(s->o.format, &s->o.meta, a, s->fmt, BLD_SYSLOG_MAX_MESSAGE + 1);
+	size_t have = full > BLD_SYSLOG_MAX_MESSAGE ? strlen(buf) : full;   /* the formatter cut at a character */
 	for (unsigned i = 0; i < s->n; i++) {
 		struct dest *d = &s->d[i];
-		size_t len = bld_syslog_format(s->o.format, &s->o.meta, a, buf, BLD_SYSLOG_MAX_MESSAGE + 1);
 		size_t cap = d->t == T_UDP || d->t == T_UNIX ? s->o.max_udp : BLD_SYSLOG_MAX_MESSAGE;
-		bool cut = len > cap;
-		if (len > BLD_SYSLOG_MAX_MESSAGE)
-			len = BLD_SYSLOG_MAX_MESSAGE;   /* the formatter cut it already */
-		len = cut_marked(buf, len, cap);
+		bool cut = full > cap;
+		size_t keep = cut ? cut_point(buf, have, cap) : have;
+		size_t len = keep + (cut ? sizeof(cut_mark) : 0);
 		struct msg *m = malloc(sizeof(*m) + len);
+		if (m) {
+			m->next = NULL;
+			m->len = len;
+			memcpy(m->data, buf, keep);
+			if (cut)
+				memcpy(m->data + keep, cut_mark, sizeof(cut_mark));
+		}
 		pthread_mutex_lock(&d->lock);
 		d->st.queued++;
 		d->st.cut += cut;
@@ -490,9 +552,6 @@ void bld_syslog_send(struct bld_syslog *s, const struct bld_alert *a)
 			free(m);
 			continue;
 		}
-		m->next = NULL;
-		m->len = len;
-		memcpy(m->data, buf, len);
 		if (d->tail)
 			d->tail->next = m;
 		else
@@ -502,6 +561,7 @@ void bld_syslog_send(struct bld_syslog *s, const struct bld_alert *a)
 		pthread_cond_signal(&d->wake);
 		pthread_mutex_unlock(&d->lock);
 	}
+	pthread_mutex_unlock(&s->fmt_lock);
 }
 
 int bld_syslog_close(struct bld_syslog *s, uint64_t timeout_ms, struct bld_syslog_stats *st)
@@ -539,10 +599,12 @@ int bld_syslog_close(struct bld_syslog *s, uint64_t timeout_ms, struct bld_syslo
 		total.lost += d->st.lost;
 		total.cut += d->st.cut;
 		total.reconnects += d->st.reconnects;
+		total.retries += d->st.retries;
 		dest_free(d);
 	}
 	if (st)
 		*st = total;
+	pthread_mutex_destroy(&s->fmt_lock);
 	free(s);
 	return rc;
 }

@@ -46,7 +46,9 @@ struct bld_syslog_options {
 };
 
 struct bld_syslog_stats {
-	uint64_t queued, sent, dropped, lost, cut, reconnects;
+	uint64_t queued, sent, dropped, lost, cut;
+	uint64_t retries;        /* connection attempts that failed */
+	uint64_t reconnects;     /* connections made after the first (the receiver went away and came back) */
 };
 
 struct bld_syslog;
