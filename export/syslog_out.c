@@ -171,6 +171,29 @@ static int tls_setup(struct dest *d, const struct bld_syslog_options *o, char *e
 	return 0;
 }
 
+/*
+ * The end of a run: close as RFC 5425 §4.4 asks, close_notify first, then
+ * our half of the TCP connection, then read what the receiver still sends
+ * (TLS 1.3 session tickets) until it closes too.  Closing a socket with
+ * unread bytes makes the kernel reset it, and a receiver that reads slowly
+ * would lose what it had not read yet.
+ */
+static void disconnect_gently(struct dest *d)
+{
+	if (d->fd < 0)
+		return;
+	if (d->ssl)
+		SSL_shutdown(d->ssl);
+	shutdown(d->fd, SHUT_WR);
+	uint64_t until = now_ms() + IO_TIMEOUT_MS;
+	char sink[4096];
+	for (uint64_t now = now_ms(); now < until; now = now_ms()) {
+		struct pollfd p = { .fd = d->fd, .events = POLLIN };
+		if (poll(&p, 1, (int)(until - now)) <= 0 || read(d->fd, sink, sizeof(sink)) <= 0)
+			break;
+	}
+}
+
 static void disconnect(struct dest *d)
 {
 	if (d->ssl) {
@@ -448,6 +471,7 @@ static void *dest_thread(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		free(m);
 	}
+	disconnect_gently(d);
 	disconnect(d);
 	return NULL;
 }
