@@ -1575,17 +1575,16 @@ static struct bld_policy *load_doc(const struct bld_ydoc *d, struct bld_policy_d
 	return p;
 }
 
-struct bld_policy *bld_policy_parse(const char *name, const void *yaml, size_t len, struct bld_policy_diag *diag)
+/* The YAML tree, or its error, into a policy (diag starts empty either way). */
+static struct bld_policy *from_ydoc(struct bld_ydoc *d, const char *yaml_err, struct bld_policy_diag *diag)
 {
 	diag->errors = diag->shown = 0;
 	diag->full = false;
 	diag->len = 0;
 	diag->text[0] = 0;
-	char e[512];
-	struct bld_ydoc *d = bld_ydoc_parse(name, yaml, len, e, sizeof(e));
 	if (!d) {
 		diag->errors = diag->shown = 1;
-		diag->len = (size_t)snprintf(diag->text, sizeof(diag->text), "%s\n", e);
+		diag->len = (size_t)snprintf(diag->text, sizeof(diag->text), "%s\n", yaml_err);
 		return NULL;
 	}
 	struct bld_policy *p = load_doc(d, diag);
@@ -1593,22 +1592,16 @@ struct bld_policy *bld_policy_parse(const char *name, const void *yaml, size_t l
 	return p;
 }
 
+struct bld_policy *bld_policy_parse(const char *name, const void *yaml, size_t len, struct bld_policy_diag *diag)
+{
+	char e[512];
+	return from_ydoc(bld_ydoc_parse(name, yaml, len, e, sizeof(e)), e, diag);
+}
+
 struct bld_policy *bld_policy_load(const char *path, struct bld_policy_diag *diag)
 {
-	diag->errors = diag->shown = 0;
-	diag->full = false;
-	diag->len = 0;
-	diag->text[0] = 0;
 	char e[512];
-	struct bld_ydoc *d = bld_ydoc_load(path, e, sizeof(e));
-	if (!d) {
-		diag->errors = diag->shown = 1;
-		diag->len = (size_t)snprintf(diag->text, sizeof(diag->text), "%s\n", e);
-		return NULL;
-	}
-	struct bld_policy *p = load_doc(d, diag);
-	bld_ydoc_free(d);
-	return p;
+	return from_ydoc(bld_ydoc_load(path, e, sizeof(e)), e, diag);
 }
 
 void bld_policy_info(const struct bld_policy *p, struct bld_policy_info *info)
