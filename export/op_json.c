@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "flow_record.h"
+#include "utf8.h"
 
 #define LINE_MAX_BYTES (256u << 10)
 
@@ -66,33 +67,6 @@ static void put_i64(struct line *l, int64_t v)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 §4), or 0. */
-static unsigned utf8_len(const uint8_t *p, uint32_t n)
-{
-	uint8_t c = p[0];
-	unsigned len;
-	uint32_t min;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	uint32_t cp = c & (0x7f >> len);
-	for (unsigned i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void put_string(struct line *l, const void *s, uint32_t n)
 {
 	const uint8_t *p = s;
@@ -117,7 +91,7 @@ static void put_string(struct line *l, const void *s, uint32_t n)
 			put(l, "\\t", 2);
 			i++;
 		} else {
-			unsigned k = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
+			unsigned k = c >= 0x80 ? bld_utf8_len(p + i, n - i) : 0;
 			if (k) {
 				put(l, p + i, k);
 				i += k;

@@ -20,6 +20,7 @@
 #include "flow_record.h"
 #include "op_json.h"
 #include "policy_report.h"
+#include "utf8.h"
 
 #define TEXT_MAX 1024            /* bytes kept of a reason or detail */
 #define MAX_KINDS (BLD_ALERT_KIND_MAX + BLD_EVENT_MAX)
@@ -68,38 +69,6 @@ static char *dup_text(const char *s)
 static bool streq(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
 }
 
 /* ---- open-addressing index: slot holds entry index + 1, 0 when empty ---- */
@@ -1064,7 +1033,7 @@ static json_t *jstr(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0;
 	while (i < n) {
-		size_t l = utf8_len(p + i);
+		size_t l = bld_utf8_len(p + i, n - i);
 		if (!l)
 			break;
 		i += l;
@@ -1075,7 +1044,7 @@ static json_t *jstr(const char *s)
 	if (!buf)
 		return NULL;
 	for (i = 0; i < n;) {
-		size_t l = utf8_len(p + i);
+		size_t l = bld_utf8_len(p + i, n - i);
 		if (l) {
 			memcpy(o, p + i, l);
 			o += l;
@@ -1377,7 +1346,7 @@ static void h(FILE *out, const char *s)
 				fprintf(out, "&#x%x;", c == 0x7f ? 0x2421u : 0x2400u + c);   /* control pictures */
 			} else if (c < 0x80) {
 				fputc(c, out);
-			} else if ((l = utf8_len(p)) != 0) {
+			} else if ((l = bld_utf8_len(p, SIZE_MAX)) != 0) {
 				fwrite(p, 1, l, out);
 				p += l;
 				continue;
@@ -1396,7 +1365,7 @@ static void h_cut(FILE *out, const char *s, size_t max)
 	size_t n = 0, chars = 0;
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (p[n] && chars < max && n < sizeof(buf) - 4) {
-		size_t l = utf8_len(p + n);
+		size_t l = bld_utf8_len(p + n, SIZE_MAX);
 		if (!l)
 			l = 1;
 		if (n + l >= sizeof(buf) - 4)

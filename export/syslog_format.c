@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "op_json.h"
+#include "utf8.h"
 
 #ifndef BLD_VERSION
 #define BLD_VERSION "0"
@@ -130,33 +131,6 @@ enum esc {
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 §4), or 0. */
-static unsigned utf8_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	unsigned len;
-	uint32_t min;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	uint32_t cp = c & (0x7f >> len);
-	for (unsigned i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void put_xnn(struct out *o, uint8_t c)
 {
 	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
@@ -219,7 +193,7 @@ static void put_text(struct out *o, const char *s, size_t n, enum esc e)
 			put_xnn(o, c);
 			i++;
 		} else {
-			unsigned k = utf8_len(p + i, n - i);
+			unsigned k = bld_utf8_len(p + i, n - i);
 			if (k) {
 				put(o, p + i, k);
 				i += k;
