@@ -128,6 +128,28 @@ int bld_syslog_cli_option(struct bld_syslog_cli *c, int opt, const char *arg)
 		}
 		c->flush_timeout_ms = (unsigned)v * 1000u;
 		return 0;
+	case BLD_OPT_SYSLOG_RATE:
+		if (!number(arg, 1, 10000000, &v)) {
+			fprintf(stderr, "bollard %s: --syslog-rate wants alerts per second, 1 to 10000000, not '%s'\n", cmd, arg);
+			return -1;
+		}
+		c->o.rate = (unsigned)v;
+		return 0;
+	case BLD_OPT_SYSLOG_SPOOL:
+		if (!*arg) {
+			fprintf(stderr, "bollard %s: --syslog-spool wants a directory\n", cmd);
+			return -1;
+		}
+		c->o.spool_dir = arg;
+		return 0;
+	case BLD_OPT_SYSLOG_SPOOL_MAX:
+		if (!number(arg, 1, 1048576, &v)) {
+			fprintf(stderr, "bollard %s: --syslog-spool-max wants MiB per destination, 1 to 1048576, not '%s'\n",
+				cmd, arg);
+			return -1;
+		}
+		c->o.spool_max_bytes = (uint64_t)v << 20;
+		return 0;
 	default:
 		return -1;
 	}
@@ -137,16 +159,23 @@ void bld_syslog_cli_usage(FILE *out)
 {
 	fprintf(out,
 		"      --syslog URL      send every alert to a SIEM (docs/siem.md); may be repeated:\n"
-		"                        udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, unix:PATH\n"
+		"                        udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT,\n"
+		"                        relp://HOST:PORT, relp+tls://HOST:PORT, unix:PATH\n"
 		"      --syslog-format F rfc5424 (default), rfc3164, cef or json\n"
-		"      --syslog-ca FILE  TLS: the CA that signed the receiver's certificate (default:\n"
+		"      --syslog-ca FILE  TLS (and relp+tls): the CA that signed the receiver's certificate (default:\n"
 		"                        the system's); the certificate must name the URL's host\n"
 		"      --syslog-cert FILE, --syslog-key FILE  TLS: a client certificate and its key\n"
 		"      --syslog-framing octet|lf  TCP and TLS: RFC 6587 octet counting (default) or LF\n"
 		"      --syslog-facility F  local0 (default) .. local7, daemon, ... or 0..23\n"
 		"      --syslog-hostname NAME  the HOSTNAME field (default: this machine's name)\n"
 		"      --syslog-pen N    the private enterprise number in bollard@N (default 32473)\n"
-		"      --syslog-queue MIB  messages waiting per destination (default 16); beyond, counted as lost\n"
+		"      --syslog-queue MIB  messages waiting in memory per destination (default 16)\n"
+		"      --syslog-spool DIR  beyond the queue, messages wait on disk in DIR (TCP, TLS, RELP);\n"
+		"                        what is undelivered at the end waits there for the next run\n"
+		"      --syslog-spool-max MIB  the spool's size per destination (default 1024); beyond\n"
+		"                        it, messages are dropped, counted and reported (sensor.export_loss)\n"
+		"      --syslog-rate N   send at most N alerts per second; the rest are summed up\n"
+		"                        (sensor.export_rate) and are still in --events\n"
 		"      --syslog-max-udp N  UDP datagram limit (default 2048); longer messages are cut, marked\n"
 		"      --syslog-flush-timeout S  at the end, wait at most S seconds for a receiver (default 5)\n");
 }

@@ -26,6 +26,9 @@ enum {
 	BLD_OPT_SYSLOG_QUEUE,
 	BLD_OPT_SYSLOG_MAX_UDP,
 	BLD_OPT_SYSLOG_FLUSH,
+	BLD_OPT_SYSLOG_RATE,
+	BLD_OPT_SYSLOG_SPOOL,
+	BLD_OPT_SYSLOG_SPOOL_MAX,
 };
 
 /* Entries for a sub-command's struct option table. */
@@ -41,7 +44,10 @@ enum {
 	{ "syslog-pen", required_argument, NULL, BLD_OPT_SYSLOG_PEN },              \
 	{ "syslog-queue", required_argument, NULL, BLD_OPT_SYSLOG_QUEUE },          \
 	{ "syslog-max-udp", required_argument, NULL, BLD_OPT_SYSLOG_MAX_UDP },      \
-	{ "syslog-flush-timeout", required_argument, NULL, BLD_OPT_SYSLOG_FLUSH }
+	{ "syslog-flush-timeout", required_argument, NULL, BLD_OPT_SYSLOG_FLUSH },  \
+	{ "syslog-rate", required_argument, NULL, BLD_OPT_SYSLOG_RATE },            \
+	{ "syslog-spool", required_argument, NULL, BLD_OPT_SYSLOG_SPOOL },          \
+	{ "syslog-spool-max", required_argument, NULL, BLD_OPT_SYSLOG_SPOOL_MAX }
 
 /* What the options set: the export options and how long closing may wait. */
 struct bld_syslog_cli {

@@ -139,11 +139,15 @@ static void put_time(struct line *l, uint64_t ts_ns)
 	put(l, frac, 8);
 }
 
+/* "ts", then the flow's members and "proto"; a line concerning no flow (ep->no_flow) has "ts" only. */
 static void put_envelope(struct line *l, const struct bld_endpoints *ep, uint64_t ts_ns, const char *proto)
 {
 	put_s(l, "{\"ts\":\"");
 	put_time(l, ts_ns);
-	put_s(l, "\",\"flow_id\":");
+	put_c(l, '"');
+	if (ep->no_flow)
+		return;
+	put_s(l, ",\"flow_id\":");
 	put_u64(l, ep->flow_id);
 	put_s(l, ep->l2 ? ",\"src_mac\":\"" : ",\"src_ip\":\"");
 	put_s(l, ep->src);
@@ -304,13 +308,21 @@ int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *
 	return finish(out, &l, envelope);
 }
 
-/* The alert's sender and receiver: the client for flow-level alerts. */
+/* The alert's sender and receiver: the client for flow-level alerts; none for the sensor's own (no flow). */
 void bld_alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep, const char **src_host,
 			 const char **dst_host)
 {
 	const struct bld_policy_flow *f = a->flow;
 	bool client_sends = a->to_server || a->kind == BLD_ALERT_FLOW_NOT_ALLOWED || a->kind == BLD_ALERT_ASSET_NEW;
 	memset(ep, 0, sizeof(*ep));
+	if (!f) {
+		ep->no_flow = true;
+		if (src_host)
+			*src_host = NULL;
+		if (dst_host)
+			*dst_host = NULL;
+		return;
+	}
 	ep->flow_id = f->flow_id;
 	ep->l2 = f->family == 0;
 	const uint8_t *s = client_sends ? f->client_ip : f->server_ip, *d = client_sends ? f->server_ip : f->client_ip;
@@ -356,7 +368,7 @@ static int alert_line(struct line *l, const struct bld_alert *a)
 	struct bld_endpoints ep;
 	const char *sh, *dh;
 	bld_alert_endpoints(a, &ep, &sh, &dh);
-	put_envelope(l, &ep, a->last_ns, a->flow->app ? a->flow->app : "unknown");
+	put_envelope(l, &ep, a->last_ns, a->flow && a->flow->app ? a->flow->app : "unknown");
 	put_opt_string(l, "event", bld_alert_event_name(a));
 	put_opt_string(l, "severity", bld_severity_names[a->severity]);
 	put_opt_string(l, "action", bld_action_names[a->action]);

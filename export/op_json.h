@@ -24,13 +24,20 @@
 #include "op.h"
 #include "policy.h"
 
-/* Who sent a PDU or an event, to whom, on which flow. */
+/*
+ * Who sent a PDU or an event, to whom, on which flow.  no_flow: the line
+ * concerns no flow (the sensor's own alerts, sensor.export_loss and
+ * sensor.export_rate, whose bld_alert has flow == NULL); every other member
+ * is then zero or empty, and the envelope is "ts" alone: no flow_id, no
+ * src/dst, no ports, no "proto".
+ */
 struct bld_endpoints {
 	uint64_t flow_id;
 	char src[64], dst[64];   /* IP addresses, or MACs for L2 flows */
 	uint16_t src_port, dst_port;
 	bool has_ports;
 	bool l2;                 /* src and dst are MACs */
+	bool no_flow;
 };
 
 /* One line each.  Return 0 or -EIO. */
@@ -44,6 +51,9 @@ int bld_event_write_json(FILE *out, const struct bld_endpoints *ep, const char *
  *   "reason":"...","src_host":"scada-srv","dst_host":"plc-1","count":3,
  *   "first_seen":"...","last_seen":"...","detail":"function=8","op":{"dir":"request","modbus":{...}}
  * ts is last_seen; src is the sender (the client for flow.not_allowed and asset.new).
+ * An alert without a flow (a->flow == NULL) has the envelope "ts" only:
+ *   {"ts":"...","event":"sensor.export_loss","severity":"high","action":"alert","rule":null,
+ *    "reason":"...","count":12,"first_seen":"...","last_seen":"...","detail":"..."}
  */
 int bld_alert_write_json(FILE *out, const struct bld_alert *a);
 
@@ -59,7 +69,11 @@ size_t bld_alert_json(const struct bld_alert *a, char *buf, size_t cap);
 /* The alert's "op" member alone, {"dir":"request","modbus":{...}}: same conventions. */
 size_t bld_op_json(const struct bld_op *op, char *buf, size_t cap);
 
-/* The alert's src and dst as its line names them (the sender first), with their host names or NULL. */
+/*
+ * The alert's src and dst as its line names them (the sender first), with
+ * their host names or NULL.  An alert without a flow gives ep->no_flow, the
+ * rest of ep zero, and NULL host names (host names belong to a flow's sides).
+ */
 void bld_alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep, const char **src_host,
 			 const char **dst_host);
 

@@ -7,6 +7,10 @@
  *   cef      <PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: CEF:0|Bollard|Bollard|VERSION|sig|name|sev|k=v ...
  *   json     <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - {the --events line}
  *
+ * The sensor's own alerts (sensor.export_loss, sensor.export_rate) concern
+ * no flow (a->flow == NULL): every format then leaves out what describes a
+ * flow (flow id, addresses, ports, protocol) and keeps the rest.
+ *
  * Every text an alert carries may hold bytes from the wire (rule ids and
  * host names from the policy, details from the traffic), so each field goes
  * through one escaper with the rules of where it lands: RFC 5424 and CEF are
@@ -342,9 +346,10 @@ static void put_3164_header(struct out *o, const struct bld_syslog_meta *m, cons
 	put_s(o, ": ");
 }
 
+/* The flow's protocol; only for alerts with a flow (the writers leave "proto" out without one). */
 static const char *proto_name(const struct bld_alert *a)
 {
-	return a->flow->app ? a->flow->app : "unknown";
+	return a->flow && a->flow->app ? a->flow->app : "unknown";
 }
 
 /* One SD-PARAM (RFC 5424 §6.3.3): SP PARAM-NAME="PARAM-VALUE". */
@@ -401,7 +406,8 @@ static void put_param_op(struct out *o, const struct bld_op *op)
  * RFC 5424 §6.3: one SD-ELEMENT, SD-ID bollard@PEN (§7.2.2: an enterprise
  * SD-ID is name@<private enterprise number>), whose SD-PARAMs are the fields
  * of the --events line (docs/events.md) less the two the header carries
- * (event as MSGID, ts as TIMESTAMP), in the line's order.  Every PARAM-NAME
+ * (event as MSGID, ts as TIMESTAMP), in the line's order (without a flow, no
+ * flow_id, src_*, dst_*, ports or proto, as the line).  Every PARAM-NAME
  * is a constant of at most 32 characters without '=', SP, ']' or '"'
  * (§6.3.3).  Then MSG (§6.4): the reason, UTF-8 with its BOM.
  */
@@ -413,14 +419,16 @@ static void format_5424(struct out *o, const struct bld_syslog_meta *m, const st
 	put_5424_header(o, m, a);
 	put_s(o, " [bollard@");
 	put_u64(o, m->pen);
-	put_param_u(o, "flow_id", ep.flow_id);
-	put_param_s(o, ep.l2 ? "src_mac" : "src_ip", ep.src);
-	if (ep.has_ports)
-		put_param_u(o, "src_port", ep.src_port);
-	put_param_s(o, ep.l2 ? "dst_mac" : "dst_ip", ep.dst);
-	if (ep.has_ports)
-		put_param_u(o, "dst_port", ep.dst_port);
-	put_param_s(o, "proto", proto_name(a));
+	if (!ep.no_flow) {
+		put_param_u(o, "flow_id", ep.flow_id);
+		put_param_s(o, ep.l2 ? "src_mac" : "src_ip", ep.src);
+		if (ep.has_ports)
+			put_param_u(o, "src_port", ep.src_port);
+		put_param_s(o, ep.l2 ? "dst_mac" : "dst_ip", ep.dst);
+		if (ep.has_ports)
+			put_param_u(o, "dst_port", ep.dst_port);
+		put_param_s(o, "proto", proto_name(a));
+	}
 	put_param_s(o, "severity", bld_severity_names[a->severity]);
 	put_param_s(o, "action", bld_action_names[a->action & 1]);
 	if (a->rule)
@@ -468,7 +476,7 @@ static void put_addr_port(struct out *o, const struct bld_endpoints *ep, const c
 	}
 }
 
-/* RFC 3164 §4.1.3 CONTENT: key=value pairs, ASCII only. */
+/* RFC 3164 §4.1.3 CONTENT: key=value pairs, ASCII only; src, dst and proto only for alerts with a flow. */
 static void format_3164(struct out *o, const struct bld_syslog_meta *m, const struct bld_alert *a)
 {
 	struct bld_endpoints ep;
@@ -483,12 +491,14 @@ static void format_3164(struct out *o, const struct bld_syslog_meta *m, const st
 		put_str(o, a->rule, ESC_3164_TOKEN);
 	else
 		put_c(o, '-');
-	put_s(o, " src=");
-	put_addr_port(o, &ep, ep.src, ep.src_port);
-	put_s(o, " dst=");
-	put_addr_port(o, &ep, ep.dst, ep.dst_port);
-	put_s(o, " proto=");
-	put_str(o, proto_name(a), ESC_3164_TOKEN);
+	if (!ep.no_flow) {
+		put_s(o, " src=");
+		put_addr_port(o, &ep, ep.src, ep.src_port);
+		put_s(o, " dst=");
+		put_addr_port(o, &ep, ep.dst, ep.dst_port);
+		put_s(o, " proto=");
+		put_str(o, proto_name(a), ESC_3164_TOKEN);
+	}
 	put_s(o, " count=");
 	put_u64(o, a->count);
 	put_s(o, " reason=\"");
@@ -508,8 +518,10 @@ static const char *const cef_names[BLD_ALERT_PROTOCOL] = {
 	[BLD_ALERT_TIMING_DEVIATION] = "Timing deviation",
 	[BLD_ALERT_TIMING_SILENCE] = "Cyclic request silent",
 	[BLD_ALERT_SENSOR_CAPACITY] = "Sensor capacity reached",
+	[BLD_ALERT_SENSOR_EXPORT_LOSS] = "Alerts lost in export",
+	[BLD_ALERT_SENSOR_EXPORT_RATE] = "Alerts over the export rate",
 };
-_Static_assert(BLD_ALERT_PROTOCOL == 8, "a new policy event kind needs its CEF Name in cef_names");
+_Static_assert(BLD_ALERT_PROTOCOL == 10, "a new policy event kind needs its CEF Name in cef_names");
 
 /* CEF Severity 0..10 (0-3 low, 4-6 medium, 7-8 high, 9-10 very high). */
 static const unsigned cef_severity[BLD_SEV_MAX] = {
@@ -561,7 +573,8 @@ static void put_ext_u(struct out *o, bool *first, const char *key, uint64_t v)
  * then CEF:Version|Device Vendor|Device Product|Device Version|Signature
  * ID|Name|Severity|Extension, with the standard extension keys where one
  * fits and labelled custom fields (cs1..cs3, cn1) for the rest.  Times are
- * milliseconds since the epoch, one of the formats CEF accepts.
+ * milliseconds since the epoch, one of the formats CEF accepts.  An alert
+ * without a flow has no src/dst, spt/dpt, proto, app or cn1 (flow_id).
  */
 static void format_cef(struct out *o, const struct bld_syslog_meta *m, const struct bld_alert *a)
 {
@@ -585,21 +598,23 @@ static void format_cef(struct out *o, const struct bld_syslog_meta *m, const str
 	put_ext_u(o, &first, "rt", a->last_ns / 1000000u);
 	put_ext_s(o, &first, "cat", bld_alert_kind_names[a->kind]);
 	put_ext_s(o, &first, "act", bld_action_names[a->action & 1]);
-	put_ext_s(o, &first, ep.l2 ? "smac" : "src", ep.src);
-	if (ep.has_ports)
-		put_ext_u(o, &first, "spt", ep.src_port);
-	put_ext_s(o, &first, ep.l2 ? "dmac" : "dst", ep.dst);
-	if (ep.has_ports)
-		put_ext_u(o, &first, "dpt", ep.dst_port);
-	if (!ep.l2 && a->flow->l4) { /* CEF proto: the transport by name, "TCP" or "UDP" */
-		put_ext(o, &first, "proto");
-		const char *l4 = l4_name(a->flow->l4);
-		if (l4)
-			put_s(o, l4);
-		else
-			put_u64(o, a->flow->l4);
+	if (!ep.no_flow) {
+		put_ext_s(o, &first, ep.l2 ? "smac" : "src", ep.src);
+		if (ep.has_ports)
+			put_ext_u(o, &first, "spt", ep.src_port);
+		put_ext_s(o, &first, ep.l2 ? "dmac" : "dst", ep.dst);
+		if (ep.has_ports)
+			put_ext_u(o, &first, "dpt", ep.dst_port);
+		if (!ep.l2 && a->flow->l4) { /* CEF proto: the transport by name, "TCP" or "UDP" */
+			put_ext(o, &first, "proto");
+			const char *l4 = l4_name(a->flow->l4);
+			if (l4)
+				put_s(o, l4);
+			else
+				put_u64(o, a->flow->l4);
+		}
+		put_ext_s(o, &first, "app", proto_name(a));
 	}
-	put_ext_s(o, &first, "app", proto_name(a));
 	if (sh)
 		put_ext_s(o, &first, "shost", sh);
 	if (dh)
@@ -618,8 +633,10 @@ static void format_cef(struct out *o, const struct bld_syslog_meta *m, const str
 	}
 	put_ext_s(o, &first, "cs3Label", "severity");
 	put_ext_s(o, &first, "cs3", bld_severity_names[a->severity]);
-	put_ext_s(o, &first, "cn1Label", "flow_id");
-	put_ext_u(o, &first, "cn1", ep.flow_id);
+	if (!ep.no_flow) {
+		put_ext_s(o, &first, "cn1Label", "flow_id");
+		put_ext_u(o, &first, "cn1", ep.flow_id);
+	}
 }
 
 size_t bld_syslog_format(enum bld_syslog_format f, const struct bld_syslog_meta *m, const struct bld_alert *a,

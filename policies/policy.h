@@ -42,7 +42,12 @@
 	_(TIMING_SILENCE, "timing.silence", "a cyclic request stopped: nothing for longer than its silence "   \
 					    "limit")                                                           \
 	_(SENSOR_CAPACITY, "sensor.capacity", "a policy state table was full: alerts were not aggregated or "  \
-					      "a cycle was not tracked")
+					      "a cycle was not tracked")                                       \
+	_(SENSOR_EXPORT_LOSS, "sensor.export_loss", "alerts for a syslog destination were lost (its queue "    \
+						    "and spool were full, or the receiver refused them); sent " \
+						    "once the destination takes messages again")                \
+	_(SENSOR_EXPORT_RATE, "sensor.export_rate", "alerts over the --syslog-rate cap were not sent; the "    \
+						    "summary counts them by kind")
 
 enum bld_alert_kind {
 #define BLD_X(id, name, doc) BLD_ALERT_##id,

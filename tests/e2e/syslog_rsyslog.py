@@ -3,7 +3,7 @@
 
 For every transport (UDP, TCP with octet counting, TCP with LF framing, TLS
 verified against a CA, TLS with a client certificate, a local datagram
-socket) and every format (rfc5424, rfc3164, cef, json), `bollard read
+socket, RELP to rsyslog's imrelp, RELP over mutual TLS) and every format (rfc5424, rfc3164, cef, json), `bollard read
 --events E --syslog URL --syslog-format F samples/terminal-and-rail.pcap`
 sends its alerts to an rsyslogd the test runs itself: in the foreground, with
 its own configuration (tests/e2e/rsyslog/rsyslog.conf.in), work directory and
@@ -67,6 +67,8 @@ POLICY = os.path.join(ROOT, "samples", "site.yaml")
 
 FORMATS = ("rfc5424", "rfc3164", "cef", "json")
 TRANSPORTS = ("udp", "tcp-octet", "tcp-lf", "tls", "mtls", "unix")
+RELP_TRANSPORTS = ("relp", "relp-tls")   # Bollard only: no hand-made sender speaks RELP
+STREAMS = ("tcp", "tls", "mtls", "relp", "relp-tls")
 SEVERITY = {"info": 6, "low": 5, "medium": 4, "high": 3, "critical": 2}   # RFC 5424 severity of an alert's
 CEF_SEVERITY = {"info": 1, "low": 3, "medium": 5, "high": 8, "critical": 10}
 CEF_NAME = {"flow.not_allowed": "Flow not allowed", "asset.new": "New asset", "op.not_allowed": "Operation not allowed",
@@ -203,6 +205,15 @@ class Input:
             # HOSTNAME and TIMESTAMP kept, no rate limit.
             return s + (f'input(type="imuxsock" socket="{self.path}" ruleset="{rs}" useSpecialParser="off" '
                         f'parseHostname="on" ignoreTimestamp="off" ratelimit.interval="0" createPath="off")\n')
+        if self.transport.startswith("relp"):
+            # imrelp: every message acknowledged.  Over TLS librelp wants the
+            # client's certificate, checked by name.
+            s += f'input(type="imrelp" address="127.0.0.1" port="{self.port}" ruleset="{rs}"'
+            if self.transport == "relp-tls":
+                c = certs[self.server_cert]
+                s += (f'\n\ttls="on" tls.caCert="{certs["ca"]}.pem" tls.myCert="{c}.pem" tls.myPrivKey="{c}.key"'
+                      f'\n\ttls.authMode="name" tls.permittedPeer=["{CLIENT_CN}"]')
+            return s + ")\n"
         s += f'input(type="imtcp" address="127.0.0.1" port="{self.port}" ruleset="{rs}"'
         if self.transport in ("tls", "mtls"):
             c = certs[self.server_cert]
@@ -228,7 +239,7 @@ class Rsyslog:
     def write_conf(self):
         os.makedirs(os.path.join(self.dir, "work"), exist_ok=True)
         os.makedirs(self.out, exist_ok=True)
-        tcp, udp = free_ports(sum(i.transport in ("tcp", "tls", "mtls") for i in self.inputs),
+        tcp, udp = free_ports(sum(i.transport in STREAMS for i in self.inputs),
                               sum(i.transport == "udp" for i in self.inputs))
         for i in self.inputs:
             if i.transport == "udp":
@@ -241,7 +252,10 @@ class Rsyslog:
         shutil.copy(os.path.join(CONF_DIR, "cef.rulebase"), rulebase)
         with open(os.path.join(CONF_DIR, "rsyslog.conf.in")) as f:
             text = f.read()
-        text = (text.replace("@CASES@", "\n".join(i.conf(self.certs) for i in self.inputs))
+        cases = "\n".join(i.conf(self.certs) for i in self.inputs)
+        if any(i.transport.startswith("relp") for i in self.inputs):
+            cases = 'module(load="imrelp")\n' + cases
+        text = (text.replace("@CASES@", cases)
                 .replace("@RULEBASE@", rulebase).replace("@DIR@", self.dir))
         with open(self.conf, "w") as f:
             f.write(text)
@@ -258,7 +272,7 @@ class Rsyslog:
             raise RuntimeError(f"rsyslogd -N1 rejects the test's configuration:\n{text}")
 
     def ready(self):
-        return ({i.port for i in self.inputs if i.transport in ("tcp", "tls", "mtls")} <= listening("tcp")
+        return ({i.port for i in self.inputs if i.transport in STREAMS} <= listening("tcp")
                 and {i.port for i in self.inputs if i.transport == "udp"} <= listening("udp")
                 and all(os.path.exists(i.path) for i in self.inputs if i.transport == "unix"))
 
@@ -798,7 +812,7 @@ def url_of(inp):
         return f"unix:{inp.path}", None
     if inp.transport == "mtls":
         return f"tls://localhost:{inp.port}", "localhost"      # a DNS name checked against the SAN
-    scheme = {"udp": "udp", "tcp": "tcp", "tls": "tls"}[inp.transport]
+    scheme = {"udp": "udp", "tcp": "tcp", "tls": "tls", "relp": "relp", "relp-tls": "relp+tls"}[inp.transport]
     return f"{scheme}://127.0.0.1:{inp.port}", "127.0.0.1"     # an address checked against the IP SAN
 
 
@@ -844,6 +858,9 @@ def case_inputs(mode):
     ins["mtls-nocert"] = Input("mtls-nocert", "mtls", "rfc3164")
     ins["tls-ossl-rfc5424"] = Input("tls-ossl-rfc5424", "tls", "rfc5424", driver="ossl")
     if mode == "bollard":
+        for t in RELP_TRANSPORTS:
+            for f in FORMATS:
+                ins[f"{t}-{f}"] = Input(f"{t}-{f}", t, f)
         ins["options-rfc5424"] = Input("options-rfc5424", "udp", "rfc5424")
         ins["options-cef"] = Input("options-cef", "tcp", "cef")
         ins["multi-tcp-json"] = Input("multi-tcp-json", "tcp", "json")
@@ -911,6 +928,9 @@ def bollard_runs(inputs, certs, test_rc, sdir):
             extra = {"tcp-octet": ["--syslog-framing", "octet"], "tcp-lf": ["--syslog-framing", "lf"],
                      "tls": ca, "mtls": ca + client}.get(t, [])
             runs.append(Run(f"{t}-{f}", f, [f"{t}-{f}"], extra))
+    for t in RELP_TRANSPORTS:
+        for f in FORMATS:
+            runs.append(Run(f"{t}-{f}", f, [f"{t}-{f}"], ca + client if t == "relp-tls" else []))
     identity = ["--syslog-facility", "local3", "--syslog-hostname", "sensor-1.example", "--syslog-pen", "12345"]
     ident_ctx = {"facility": 19, "host": "sensor-1.example", "pen": 12345}
     runs.append(Run("options-rfc5424", "rfc5424", ["options-rfc5424"], identity, ctx=ident_ctx))

@@ -2,16 +2,23 @@
 /*
  * libFuzzer target: alerts as syslog messages (export/syslog_format.c).
  *
- * The input is an alert: 40 bytes of numbers and flags (kind, severity,
- * family, ports, times, facility, PEN, which texts are NULL, ...), then its
- * texts separated by NUL bytes (reason, detail, rule, host names, the flow's
- * app, the sensor's hostname and app name, an op's text field).  Each
+ * The input is an alert: 59 bytes (56 with flags bit 7) of numbers and
+ * flags (kind, severity, family, ports, times, facility, PEN, which texts
+ * are NULL, whether there is a flow at all, ...), then its texts separated
+ * by NUL bytes (reason, detail, rule, host names, the flow's app, the
+ * sensor's hostname and app name, an op's text field), then, with an op, its
+ * values.  The layout is what LLVMFuzzerTestOneInput reads, in order
+ * (make_seeds.py --syslog-format writes seeds in it).  Each
  * alert is formatted in every format into a large buffer and into a heap
  * block of exactly a small size the input picks (so ASan sees a byte
  * written past it); the lengths must agree, the small message be a
  * NUL-terminated prefix of the large one cut short by at most one UTF-8
  * sequence, and every message valid UTF-8 without control characters
- * (RFC 3164: printable ASCII only).
+ * (RFC 3164: printable ASCII only).  An alert without a flow (the sensor's
+ * own, sensor.export_*: flags bit 5) must give messages with nothing of a
+ * flow in them: the JSON line's next member after "ts" is "event", the
+ * RFC 5424 SD-ELEMENT's first SD-PARAM is severity, CEF's act is followed
+ * by cnt, RFC 3164's rule by count.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,38 +93,78 @@ static void check_text(const char *s, size_t n, bool ascii)
 
 static char big[1 << 19];
 
+static void expect_after(const char *s, const char *key, const char *next)
+{
+	const char *p = strstr(s, key);
+	if (!p || strncmp(p + strlen(key), next, strlen(next)) != 0)
+		abort();
+}
+
+/*
+ * Nothing of a flow where a flow's members would come: the texts are the
+ * input's, so the check looks at the one place each format puts them rather
+ * than searching the whole message.
+ */
+static void check_flowless(const struct bld_alert *a, const struct bld_syslog_meta *mp, const char *line)
+{
+	/* {"ts":"2024-05-14T06:00:48.010967Z","event": (the time is always 27 bytes up to year 9999) */
+	if (strncmp(line, "{\"ts\":\"", 7) != 0 || strncmp(line + 7 + 27, "\",\"event\":", 10) != 0)
+		abort();
+	bld_syslog_format(BLD_SYSLOG_RFC5424, mp, a, big, sizeof(big));
+	const char *p = strstr(big, " [bollard@"); /* the SD-ID, then severity */
+	if (!p)
+		abort();
+	for (p += 10; *p >= '0' && *p <= '9'; p++)
+		;
+	if (strncmp(p, " severity=\"", 11) != 0)
+		abort();
+	bld_syslog_format(BLD_SYSLOG_CEF, mp, a, big, sizeof(big));
+	expect_after(big, a->action == BLD_ACTION_DROP ? " act=drop" : " act=alert", " cnt=");
+	bld_syslog_format(BLD_SYSLOG_RFC3164, mp, a, big, sizeof(big));
+	p = strstr(big, " rule=");
+	if (!p || !(p = strchr(p + 1, ' ')) || strncmp(p, " count=", 7) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct bld_op op;
 	static char reason[4096], detail[1024], rule[256], ch[256], sh[256], app[64], host[512], appname[128], optext[BLD_OP_MAX_TEXT];
 	struct in in = { data, size };
 
+	/*
+	 * One statement per field, in input order: the expressions of an
+	 * initializer list are indeterminately sequenced (C11 6.7.9p23), so
+	 * reading the input inside one would leave the layout to the compiler.
+	 * flags: 1 has_ports, 2 drop, 4 to_server, 8 an op, 16 a response,
+	 * 32 no flow (the sensor's own alerts), 128 last_ns near UINT64_MAX.
+	 */
 	uint8_t flags = (uint8_t)num(&in, 1);
-	struct bld_policy_flow f = {
-		.flow_id = num(&in, 8),
-		.family = (uint8_t[]){ 4, 6, 0, 4 }[num(&in, 1) & 3],
-		.client_port = (uint16_t)num(&in, 2),
-		.server_port = (uint16_t)num(&in, 2),
-		.has_ports = flags & 1,
-		.l4 = (uint8_t)num(&in, 1),
-	};
+	struct bld_policy_flow f = { .has_ports = flags & 1 };
+	f.flow_id = num(&in, 8);
+	f.family = (uint8_t[]){ 4, 6, 0, 4 }[num(&in, 1) & 3];
+	f.client_port = (uint16_t)num(&in, 2);
+	f.server_port = (uint16_t)num(&in, 2);
+	f.l4 = (uint8_t)num(&in, 1);
 	for (int i = 0; i < 16; i++)
 		f.client_ip[i] = (uint8_t)(num(&in, 1) ^ i), f.server_ip[i] = f.client_ip[i] ^ 0x5a;
 	memcpy(f.client_mac, f.client_ip, 6);
 	memcpy(f.server_mac, f.server_ip + 6, 6);
 	struct bld_alert a = {
-		.kind = (enum bld_alert_kind)(num(&in, 1) % BLD_ALERT_KIND_MAX),
-		.protocol_event = (uint16_t)(num(&in, 2) % BLD_EVENT_MAX),
-		.severity = (enum bld_severity)(num(&in, 1) % BLD_SEV_MAX),
 		.action = (enum bld_action)(flags >> 1 & 1),
 		.to_server = flags >> 2 & 1,
-		.flow = &f,
-		.count = num(&in, 2),
+		.flow = flags & 32 ? NULL : &f,
 	};
+	a.kind = (enum bld_alert_kind)(num(&in, 1) % BLD_ALERT_KIND_MAX);
+	a.protocol_event = (uint16_t)(num(&in, 2) % BLD_EVENT_MAX);
+	a.severity = (enum bld_severity)(num(&in, 1) % BLD_SEV_MAX);
+	a.count = num(&in, 2);
 	a.first_ns = num(&in, 8);
 	a.last_ns = flags & 0x80 ? UINT64_MAX - num(&in, 1) : a.first_ns + num(&in, 4);
-	struct bld_syslog_meta m = { .pid = (uint32_t)num(&in, 2), .facility = (uint8_t)num(&in, 1),
-				     .pen = (uint32_t)num(&in, 4) };
+	struct bld_syslog_meta m = { 0 };
+	m.pid = (uint32_t)num(&in, 2);
+	m.facility = (uint8_t)num(&in, 1);
+	m.pen = (uint32_t)num(&in, 4);
 	size_t small_cap = (size_t)num(&in, 2) % 1400;
 	uint8_t nulls = (uint8_t)num(&in, 1);
 
@@ -190,5 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t ln = bld_alert_json(&a, line, sizeof(line));
 	if (ln > n || strcmp(big + n - ln, line) != 0 || big[n - ln - 1] != ' ')
 		abort();
+	if (!a.flow)
+		check_flowless(&a, mp, line);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Seed corpora for the per-dissector fuzz targets (tests/fuzz/fuzz_dissector.c).
+"""Seed corpora for the per-dissector fuzz targets (tests/fuzz/fuzz_dissector.c),
+and for fuzz_syslog_format.
 
 Reads captures (classic pcap, Ethernet or raw IP or BSD loopback or Linux
 cooked), takes the TCP and UDP payloads of conversations on the protocol's
@@ -8,7 +9,12 @@ well-known port, and writes each conversation as one fuzz input in the
 harness's record format:  op (bit 0: to the client, bit 1: a datagram) |
 length (2 bytes, big-endian) | payload.  At most --max inputs of at most 4 KiB.
 
+--syslog-format writes a few alerts in fuzz_syslog_format.c's input layout
+instead (no captures needed): the unit tests' alerts with a flow (IPv4 with
+an op, IPv6, layer 2) and the sensor's own, without a flow.
+
 Usage: make_seeds.py --port 502 [--udp] --out DIR CAPTURE...
+       make_seeds.py --syslog-format --out DIR
 """
 import argparse
 import os
@@ -74,14 +80,77 @@ def segments(path):
             yield 'udp', src, sp, dst, dp, l4[8:]
 
 
+# fuzz_syslog_format.c's flags byte and the alert kinds' order in policies/policy.h
+# (BLD_FOREACH_POLICY_EVENT); a kind that moved still makes a valid input.
+F_PORTS, F_DROP, F_TO_SERVER, F_OP, F_RESPONSE, F_NO_FLOW = 1, 2, 4, 8, 16, 32
+K_OP_NOT_ALLOWED, K_FLOW_NOT_ALLOWED, K_EXPORT_LOSS, K_EXPORT_RATE, K_PROTOCOL = 2, 0, 8, 9, 10
+
+
+def syslog_alert(flags, kind, *, family=0, flow_id=7, ports=(50432, 502), l4=6, ip=b'\x0a\x0a\x00\x0b',
+                 event=0, severity=3, count=1, first_ns=1715666436011097000, last_delta_ns=11999870,
+                 pid=4242, facility=16, pen=32473, small_cap=200, nulls=0, texts=(), values=b''):
+    """One input, field by field in the order LLVMFuzzerTestOneInput reads them."""
+    ip16 = bytes(b ^ i for i, b in enumerate(ip.ljust(16, b'\0')))  # the harness xors byte i with i
+    b = bytes([flags]) + struct.pack('>Q', flow_id) + bytes([family]) + struct.pack('>HH', *ports)
+    b += bytes([l4]) + ip16 + bytes([kind]) + struct.pack('>HBH', event, severity, count)
+    b += struct.pack('>Q', first_ns) + (bytes([last_delta_ns & 0xff]) if flags & 0x80 else struct.pack('>I', last_delta_ns))
+    b += struct.pack('>HBI', pid, facility, pen) + struct.pack('>HB', small_cap, nulls)
+    # reason, detail, rule, client host, server host, app, hostname, app name, op text
+    b += b''.join(t + b'\0' for t in texts)
+    return b + values
+
+
+def syslog_seeds():
+    return {
+        'op-ipv4': syslog_alert(
+            F_PORTS | F_TO_SERVER | F_OP, K_OP_NOT_ALLOWED,
+            texts=(b'modbus request not among the operations the rule allows',
+                   b'function=6 unit=1 address=40 value=0', b'modbus-hmi', b'hmi-crane', b'rtg01-plc', b'modbus',
+                   b'sensor-1', b'bollard', b'write_single_register'),
+            values=bytes([1, 6, 40, 0xfe, 7, 0xff, 0])),
+        'flow-ipv6-drop': syslog_alert(
+            F_PORTS | F_DROP, K_FLOW_NOT_ALLOWED, family=1, l4=17,
+            ip=bytes.fromhex('20010db8000000000000000000000001'), small_cap=64,
+            texts=(b'no rule allows eng-ws -> plc \xc3\xa9 "x" [y] a=b', b'', b'', b'eng-ws', b'', b'dns',
+                   b'sensor-1', b'bollard')),
+        'l2-event': syslog_alert(
+            0, K_PROTOCOL, family=2, event=1, severity=1, nulls=1 | 2 | 4 | 16, small_cap=1,
+            texts=(b'bytes that were not a PDU were skipped', b'', b'', b'', b'', b'goose', b'', b'bollard')),
+        'export-loss': syslog_alert(
+            F_NO_FLOW, K_EXPORT_LOSS, count=12, nulls=1 | 2 | 4,
+            texts=(b'12 alerts for "siem-a" [tls://siem.example:6514] lost: queue and spool full',
+                   b'destination=siem-a queue=4096 spool=C:\\spool caf\xc3\xa9', b'', b'', b'', b'',
+                   b'sensor-1', b'bollard')),
+        'export-rate': syslog_alert(
+            F_NO_FLOW | F_TO_SERVER, K_EXPORT_RATE, severity=2, count=1234, pid=0, facility=20, pen=99999,
+            nulls=1 | 2 | 4 | 16, small_cap=97,
+            texts=(b'1234 alerts over the --syslog-rate cap (100/s) were not sent',
+                   b'suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34')),
+        'export-loss-odd': syslog_alert(  # no flow, yet host names, a rule and an op: all ignored or kept as ever
+            F_NO_FLOW | F_OP | F_RESPONSE | 0x80, K_EXPORT_LOSS, severity=4, count=0xffff,
+            texts=(b'lost\n\x01\xff', b'x=\\=', b'r 1', b'hmi', b'plc', b'', b'h', b'a', b'n'),
+            values=bytes([0xfe, 0xfe, 3, 0xff])),
+    }
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--port', type=int)
+    ap.add_argument('--syslog-format', action='store_true', help="seeds for fuzz_syslog_format instead")
     ap.add_argument('--out', required=True)
     ap.add_argument('--max', type=int, default=64)
-    ap.add_argument('captures', nargs='+')
+    ap.add_argument('captures', nargs='*')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    if a.syslog_format:
+        seeds = syslog_seeds()
+        for name, data in seeds.items():
+            with open(os.path.join(a.out, f'seed-{name}'), 'wb') as f:
+                f.write(data)
+        print(f'{len(seeds)} seeds for fuzz_syslog_format', file=sys.stderr)
+        return
+    if a.port is None or not a.captures:
+        ap.error('--port and at least one capture are needed (or --syslog-format)')
     convs = {}
     for cap in a.captures:
         try:

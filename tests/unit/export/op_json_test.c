@@ -2,7 +2,7 @@
 /*
  * Unit tests for --ops and --events lines (export/op_json.c): exact output,
  * escaping of whatever bytes a device sent, and validity as JSON (jansson
- * parses every line back).
+ * parses every line back); alert lines of alerts that concern no flow.
  */
 #include <jansson.h>
 
@@ -111,6 +111,101 @@ static void test_event_line(void)
 				    "code with bit 7 set)\"}\n");
 }
 
+/* The sensor's own alerts have no flow: the line's envelope is "ts" alone, the other members as ever. */
+static const struct {
+	struct bld_alert a;
+	const char *line;
+} flowless[] = {
+	{ { .kind = BLD_ALERT_SENSOR_EXPORT_LOSS, .severity = BLD_SEV_HIGH, .action = BLD_ACTION_ALERT,
+	    .reason = "alerts for \"siem-a\" lost:\tspool full", .detail = "destination=siem-a path=C:\\spool\n",
+	    .count = 12, .first_ns = 1715666400000001000ull, .last_ns = 1715666402123456789ull },
+	  "{\"ts\":\"2024-05-14T06:00:02.123456Z\",\"event\":\"sensor.export_loss\",\"severity\":\"high\","
+	  "\"action\":\"alert\",\"rule\":null,\"reason\":\"alerts for \\\"siem-a\\\" lost:\\tspool full\",\"count\":12,"
+	  "\"first_seen\":\"2024-05-14T06:00:00.000001Z\",\"last_seen\":\"2024-05-14T06:00:02.123456Z\","
+	  "\"detail\":\"destination=siem-a path=C:\\\\spool\\n\"}\n" },
+	{ { .kind = BLD_ALERT_SENSOR_EXPORT_RATE, .severity = BLD_SEV_MEDIUM, .action = BLD_ACTION_ALERT,
+	    .reason = "1234 alerts over the --syslog-rate cap were not sent",
+	    .detail = "suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34", .count = 1234,
+	    .first_ns = 1715666400000000000ull, .last_ns = 1715666400999999000ull },
+	  "{\"ts\":\"2024-05-14T06:00:00.999999Z\",\"event\":\"sensor.export_rate\",\"severity\":\"medium\","
+	  "\"action\":\"alert\",\"rule\":null,\"reason\":\"1234 alerts over the --syslog-rate cap were not sent\","
+	  "\"count\":1234,\"first_seen\":\"2024-05-14T06:00:00.000000Z\",\"last_seen\":\"2024-05-14T06:00:00.999999Z\","
+	  "\"detail\":\"suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34\"}\n" },
+	/* no detail: no "detail" member, as for any alert */
+	{ { .kind = BLD_ALERT_SENSOR_EXPORT_RATE, .severity = BLD_SEV_LOW, .action = BLD_ACTION_ALERT,
+	    .reason = "", .detail = "", .count = 0, .first_ns = 0, .last_ns = 0 },
+	  "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"event\":\"sensor.export_rate\",\"severity\":\"low\","
+	  "\"action\":\"alert\",\"rule\":null,\"reason\":\"\",\"count\":0,\"first_seen\":\"1970-01-01T00:00:00.000000Z\","
+	  "\"last_seen\":\"1970-01-01T00:00:00.000000Z\"}\n" },
+};
+
+static void test_flowless_alert(void)
+{
+	static const char *const flow_keys[] = { "flow_id", "src_ip", "dst_ip", "src_mac", "dst_mac", "src_port",
+						 "dst_port", "proto", "src_host", "dst_host", "op" };
+	for (size_t i = 0; i < BLD_TEST_COUNT(flowless); i++) {
+		static char buf[4096], one[4096];
+		const struct bld_alert *a = &flowless[i].a;
+		FILE *m = fmemopen(buf, sizeof(buf), "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(bld_alert_write_json(m, a), 0);
+		fclose(m);
+		CU_ASSERT_STRING_EQUAL(buf, flowless[i].line);
+		if (strcmp(buf, flowless[i].line) != 0)
+			fprintf(stderr, "\n    got  %s    want %s", buf, flowless[i].line);
+		/* bld_alert_json: the same line without its newline, snprintf's contract */
+		size_t n = strlen(flowless[i].line) - 1;
+		CU_ASSERT_EQUAL(bld_alert_json(a, one, sizeof(one)), n);
+		CU_ASSERT(strlen(one) == n && memcmp(one, flowless[i].line, n) == 0);
+		CU_ASSERT_EQUAL(bld_alert_json(a, NULL, 0), n);
+		json_error_t err;
+		json_t *j = json_loads(buf, 0, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		for (size_t k = 0; k < BLD_TEST_COUNT(flow_keys); k++)
+			CU_ASSERT_PTR_NULL(json_object_get(j, flow_keys[k]));
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "event")), bld_alert_kind_names[a->kind]);
+		CU_ASSERT(json_is_null(json_object_get(j, "rule")));
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "reason")), a->reason);
+		CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(j, "count")), a->count);
+		if (a->detail[0]) {
+			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "detail")), a->detail);
+		} else {
+			CU_ASSERT_PTR_NULL(json_object_get(j, "detail"));
+		}
+		json_decref(j);
+	}
+	/* the endpoints of an alert without a flow: none, and no host names even if the alert has some */
+	struct bld_alert a = flowless[0].a;
+	a.client_host = "hmi";
+	a.server_host = "plc";
+	a.to_server = true;
+	struct bld_endpoints e;
+	memset(&e, 0xa5, sizeof(e));
+	const char *sh = "x", *dh = "x";
+	bld_alert_endpoints(&a, &e, &sh, &dh);
+	CU_ASSERT(e.no_flow && !e.l2 && !e.has_ports && e.flow_id == 0 && e.src_port == 0 && e.dst_port == 0);
+	CU_ASSERT(e.src[0] == 0 && e.dst[0] == 0);
+	CU_ASSERT_PTR_NULL(sh);
+	CU_ASSERT_PTR_NULL(dh);
+	/* with a flow: not no_flow */
+	const struct bld_policy_flow f = { .flow_id = 5, .family = 4, .client_ip = { 10, 0, 0, 1 },
+					   .server_ip = { 10, 0, 0, 2 }, .app = "modbus" };
+	a.flow = &f;
+	bld_alert_endpoints(&a, &e, &sh, &dh);
+	CU_ASSERT(!e.no_flow && e.flow_id == 5);
+	CU_ASSERT_STRING_EQUAL(e.src, "10.0.0.1");
+	CU_ASSERT_STRING_EQUAL(sh, "hmi");
+	/* an event line given no_flow endpoints: the envelope is "ts" alone there too */
+	static char buf[1024];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	const struct bld_endpoints none = { .no_flow = true };
+	CU_ASSERT_EQUAL(bld_event_write_json(m, &none, "modbus", BLD_EVENT_MODBUS_EXCEPTION, 1715666400000000000ull), 0);
+	fclose(m);
+	CU_ASSERT_STRING_EQUAL(buf, "{\"ts\":\"2024-05-14T06:00:00.000000Z\",\"event\":\"modbus.exception\","
+				    "\"description\":\"an exception response (function code with bit 7 set)\"}\n");
+}
+
 int main(void)
 {
 	static const struct bld_test_case tests[] = {
@@ -118,6 +213,7 @@ int main(void)
 		{ "escaping device bytes; nan, extremes", test_escaping },
 		{ "the largest record fits", test_full_record_fits },
 		{ "an event line", test_event_line },
+		{ "alert lines without a flow (sensor.export_*)", test_flowless_alert },
 	};
 	return bld_test_run("export/op_json", tests, BLD_TEST_COUNT(tests));
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for alerts as syslog messages (export/syslog_format.c): exact
- * messages in the four formats for a hand-built alert with every field and
- * one with none of the optional ones; escaping of whatever bytes an alert
+ * messages in the four formats for a hand-built alert with every field, one
+ * with none of the optional ones, and the sensor's own alerts that concern
+ * no flow (sensor.export_loss, sensor.export_rate); escaping of whatever bytes an alert
  * carries; PRI and severity mappings; cutting at the buffer's size.
  *
  * There is no RFC 5424 parser among Debian's packages or Python's standard
@@ -507,7 +508,7 @@ static void test_cef_nulls(void)
 /* JSON's MSG is exactly bld_alert_json(), which is exactly the --events line without its newline. */
 static void check_json_format(const struct bld_syslog_meta *m, const struct bld_alert *a)
 {
-	static char line[1 << 18], file_line[1 << 18], hdr[1024], expect[1 << 18];
+	static char line[1 << 18], file_line[1 << 18], hdr[1024], expect[(1 << 18) + sizeof(hdr) + 3];
 	size_t n = bld_alert_json(a, line, sizeof(line));
 	CU_ASSERT_EQUAL(n, strlen(line));
 	FILE *f = fmemopen(file_line, sizeof(file_line), "w");
@@ -694,7 +695,10 @@ static void test_names(void)
 					     "|value.out_of_range|Value out of range|", "|rate.exceeded|Rate exceeded|",
 					     "|timing.deviation|Timing deviation|",
 					     "|timing.silence|Cyclic request silent|",
-					     "|sensor.capacity|Sensor capacity reached|" };
+					     "|sensor.capacity|Sensor capacity reached|",
+					     "|sensor.export_loss|Alerts lost in export|",
+					     "|sensor.export_rate|Alerts over the export rate|" };
+	_Static_assert(BLD_TEST_COUNT(names) == BLD_ALERT_PROTOCOL, "a CEF Name to expect for each policy kind");
 	for (int k = 0; k < BLD_ALERT_PROTOCOL; k++) {
 		a.kind = (enum bld_alert_kind)k;
 		CU_ASSERT_PTR_NOT_NULL(strstr(fmt(BLD_SYSLOG_CEF, &meta, &a), names[k]));
@@ -979,6 +983,188 @@ static void test_real_alerts(void)
 	}
 }
 
+/* ---- alerts that concern no flow ---- */
+
+/*
+ * The sensor's own alerts (sensor.export_loss, sensor.export_rate): flow,
+ * op, rule and host names NULL.  Each format leaves out what describes a
+ * flow (flow id, addresses, ports, protocol) and keeps the rest; texts are
+ * escaped as anywhere else (quote, ']', '=', '\' and é in them on purpose).
+ */
+static const struct {
+	enum bld_alert_kind kind;
+	enum bld_severity sev;
+	const struct bld_syslog_meta *meta;
+	const char *reason, *detail;
+	uint64_t count, first_ns, last_ns;
+	const char *rfc5424, *rfc3164, *cef, *json;
+} flowless[] = {
+	{
+		BLD_ALERT_SENSOR_EXPORT_LOSS, BLD_SEV_HIGH, &meta,
+		"12 alerts for \"siem-a\" [tls://siem.example:6514] lost: queue and spool full",
+		"destination=siem-a queue=4096 spool=C:\\spool caf\xc3\xa9",
+		12, 1715666436011097000ull, 1715666448010967999ull,
+		"<131>1 2024-05-14T06:00:48.010967Z sensor-1 bollard 4242 sensor.export_loss [bollard@32473"
+		" severity=\"high\" action=\"alert\" reason=\"12 alerts for \\\"siem-a\\\" [tls://siem.example:6514\\]"
+		" lost: queue and spool full\" count=\"12\" first_seen=\"2024-05-14T06:00:36.011097Z\""
+		" last_seen=\"2024-05-14T06:00:48.010967Z\" detail=\"destination=siem-a queue=4096"
+		" spool=C:\\\\spool caf\xc3\xa9\"] " BOM
+		"12 alerts for \"siem-a\" [tls://siem.example:6514] lost: queue and spool full",
+		"<131>May 14 06:00:48 sensor-1 bollard[4242]: event=sensor.export_loss severity=high rule=- count=12"
+		" reason=\"12 alerts for \\\"siem-a\\\" [tls://siem.example:6514] lost: queue and spool full\""
+		" detail=\"destination=siem-a queue=4096 spool=C:\\\\spool caf\\xc3\\xa9\"",
+		"<131>May 14 06:00:48 sensor-1 bollard[4242]: CEF:0|Bollard|Bollard|" BLD_VERSION
+		"|sensor.export_loss|Alerts lost in export|8|rt=1715666448010 cat=sensor.export_loss act=alert cnt=12"
+		" start=1715666436011 end=1715666448010"
+		" msg=12 alerts for \"siem-a\" [tls://siem.example:6514] lost: queue and spool full"
+		" cs2Label=detail cs2=destination\\=siem-a queue\\=4096 spool\\=C:\\\\spool caf\xc3\xa9"
+		" cs3Label=severity cs3=high",
+		"{\"ts\":\"2024-05-14T06:00:48.010967Z\",\"event\":\"sensor.export_loss\",\"severity\":\"high\","
+		"\"action\":\"alert\",\"rule\":null,\"reason\":\"12 alerts for \\\"siem-a\\\" [tls://siem.example:6514]"
+		" lost: queue and spool full\",\"count\":12,\"first_seen\":\"2024-05-14T06:00:36.011097Z\","
+		"\"last_seen\":\"2024-05-14T06:00:48.010967Z\",\"detail\":\"destination=siem-a queue=4096"
+		" spool=C:\\\\spool caf\xc3\xa9\"}",
+	},
+	{
+		BLD_ALERT_SENSOR_EXPORT_RATE, BLD_SEV_MEDIUM, &l2_meta,
+		"1234 alerts over the --syslog-rate cap (100/s) were not sent",
+		"suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34",
+		1234, 1714802405000001000ull, 1714802406999999000ull,
+		"<164>1 2024-05-04T06:00:06.999999Z - bollard - sensor.export_rate [bollard@99999 severity=\"medium\""
+		" action=\"alert\" reason=\"1234 alerts over the --syslog-rate cap (100/s) were not sent\""
+		" count=\"1234\" first_seen=\"2024-05-04T06:00:05.000001Z\" last_seen=\"2024-05-04T06:00:06.999999Z\""
+		" detail=\"suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34\"] " BOM
+		"1234 alerts over the --syslog-rate cap (100/s) were not sent",
+		"<164>May  4 06:00:06 - bollard: event=sensor.export_rate severity=medium rule=- count=1234"
+		" reason=\"1234 alerts over the --syslog-rate cap (100/s) were not sent\""
+		" detail=\"suppressed=1234 cap=100 op.not_allowed=1200 flow.not_allowed=34\"",
+		"<164>May  4 06:00:06 - bollard: CEF:0|Bollard|Bollard|" BLD_VERSION
+		"|sensor.export_rate|Alerts over the export rate|5|rt=1714802406999 cat=sensor.export_rate act=alert"
+		" cnt=1234 start=1714802405000 end=1714802406999"
+		" msg=1234 alerts over the --syslog-rate cap (100/s) were not sent cs2Label=detail"
+		" cs2=suppressed\\=1234 cap\\=100 op.not_allowed\\=1200 flow.not_allowed\\=34 cs3Label=severity cs3=medium",
+		"{\"ts\":\"2024-05-04T06:00:06.999999Z\",\"event\":\"sensor.export_rate\",\"severity\":\"medium\","
+		"\"action\":\"alert\",\"rule\":null,\"reason\":\"1234 alerts over the --syslog-rate cap (100/s) were"
+		" not sent\",\"count\":1234,\"first_seen\":\"2024-05-04T06:00:05.000001Z\","
+		"\"last_seen\":\"2024-05-04T06:00:06.999999Z\",\"detail\":\"suppressed=1234 cap=100"
+		" op.not_allowed=1200 flow.not_allowed=34\"}",
+	},
+};
+
+/* What describes a flow, in each format: none of it may appear without one. */
+static const char *const flow_only[BLD_SYSLOG_FORMAT_MAX][10] = {
+	[BLD_SYSLOG_RFC5424] = { " flow_id=", " src_ip=", " dst_ip=", " src_mac=", " dst_mac=", " src_port=",
+				 " dst_port=", " proto=", " src_host=", " dst_host=" },
+	[BLD_SYSLOG_RFC3164] = { " src=", " dst=", " proto=" },
+	[BLD_SYSLOG_CEF] = { " src=", " dst=", " smac=", " dmac=", " spt=", " dpt=", " proto=", " app=", " shost=",
+			     " cn1" },
+	[BLD_SYSLOG_JSON] = { "\"flow_id\":", "\"src_ip\":", "\"dst_ip\":", "\"src_mac\":", "\"dst_mac\":",
+			      "\"src_port\":", "\"dst_port\":", "\"proto\":", "\"src_host\":", "\"dst_host\":" },
+};
+
+static struct bld_alert flowless_alert(size_t i)
+{
+	return (struct bld_alert){
+		.kind = flowless[i].kind, .severity = flowless[i].sev, .action = BLD_ACTION_ALERT,
+		.reason = flowless[i].reason, .detail = flowless[i].detail, .count = flowless[i].count,
+		.first_ns = flowless[i].first_ns, .last_ns = flowless[i].last_ns,
+	};
+}
+
+static const char *check_format(enum bld_syslog_format f, const char *m)
+{
+	return f == BLD_SYSLOG_RFC3164 ? check_3164(m) : f == BLD_SYSLOG_CEF ? check_cef(m) : check_5424(m);
+}
+
+static void test_flowless(void)
+{
+	for (size_t i = 0; i < BLD_TEST_COUNT(flowless); i++) {
+		struct bld_alert a = flowless_alert(i);
+		const struct bld_syslog_meta *mt = flowless[i].meta;
+		const char *want[BLD_SYSLOG_FORMAT_MAX] = { flowless[i].rfc5424, flowless[i].rfc3164, flowless[i].cef,
+							    NULL };
+		for (int f = 0; f < BLD_SYSLOG_FORMAT_MAX; f++) {
+			const char *m = fmt((enum bld_syslog_format)f, mt, &a);
+			if (want[f]) {
+				CU_ASSERT_STRING_EQUAL(m, want[f]);
+				if (strcmp(m, want[f]) != 0)
+					fprintf(stderr, "\n    %s: got  %s\n    %*s  want %s", bld_syslog_format_names[f], m,
+						(int)strlen(bld_syslog_format_names[f]), "", want[f]);
+			}
+			const char *err = check_format((enum bld_syslog_format)f, m);
+			if (err)
+				fprintf(stderr, "\n    %s: %s: %s", bld_syslog_format_names[f], err, m);
+			CU_ASSERT_PTR_NULL(err);
+			for (int k = 0; k < 10 && flow_only[f][k]; k++)
+				CU_ASSERT_PTR_NULL(strstr(m, flow_only[f][k]));
+			check_cuts((enum bld_syslog_format)f, &a);
+		}
+		/* JSON: MSG is the --events line, here without envelope but ts; the members as given, null rule */
+		check_json_format(mt, &a);
+		static char line[4096];
+		CU_ASSERT_EQUAL(bld_alert_json(&a, line, sizeof(line)), strlen(flowless[i].json));
+		CU_ASSERT_STRING_EQUAL(line, flowless[i].json);
+		const char *m = fmt(BLD_SYSLOG_JSON, mt, &a);
+		const char *msg = strstr(m, " - {");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+		CU_ASSERT_STRING_EQUAL(msg + 3, flowless[i].json);
+		json_error_t jerr;
+		json_t *j = json_loads(msg + 3, 0, &jerr);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		CU_ASSERT_EQUAL(json_object_size(j), 10); /* ts event severity action rule reason count first last detail */
+		CU_ASSERT_STRING_EQUAL(str_or_null(j, "event"), bld_alert_kind_names[a.kind]);
+		CU_ASSERT(json_is_null(json_object_get(j, "rule")));
+		CU_ASSERT_STRING_EQUAL(str_or_null(j, "reason"), a.reason);
+		CU_ASSERT_STRING_EQUAL(str_or_null(j, "detail"), a.detail);
+		CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(j, "count")), a.count);
+		CU_ASSERT_EQUAL(parse_ts(str_or_null(j, "first_seen")), a.first_ns / 1000 * 1000);
+		CU_ASSERT_EQUAL(parse_ts(str_or_null(j, "last_seen")), a.last_ns / 1000 * 1000);
+		CU_ASSERT_STRING_EQUAL(str_or_null(j, "ts"), str_or_null(j, "last_seen"));
+		json_decref(j);
+		/* the 5424 SD-PARAMs that stay, in the line's order */
+		m = fmt(BLD_SYSLOG_RFC5424, mt, &a);
+		const char *order[] = { " severity=\"", " action=\"", " reason=\"", " count=\"", " first_seen=\"",
+					" last_seen=\"", " detail=\"" };
+		const char *at = m;
+		for (size_t k = 0; k < BLD_TEST_COUNT(order); k++) {
+			const char *q = strstr(at, order[k]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+			at = q;
+		}
+	}
+	/* no flow, whatever else the alert says (host names, to_server, an op, any kind): no crash, still valid */
+	struct bld_alert a = flowless_alert(0);
+	a.client_host = "hmi-crane";
+	a.server_host = "rtg01-plc";
+	a.to_server = true;
+	a.rule = "r1";
+	struct bld_endpoints ep;
+	const char *sh = "x", *dh = "x";
+	bld_alert_endpoints(&a, &ep, &sh, &dh);
+	CU_ASSERT(ep.no_flow && ep.flow_id == 0 && !ep.has_ports && !ep.l2 && !ep.src[0] && !ep.dst[0]);
+	CU_ASSERT(ep.src_port == 0 && ep.dst_port == 0);
+	CU_ASSERT_PTR_NULL(sh);
+	CU_ASSERT_PTR_NULL(dh);
+	bld_alert_endpoints(&a, &ep, NULL, NULL);
+	CU_ASSERT(ep.no_flow);
+	struct bld_alert b = full_alert(); /* an alert with a flow is not no_flow */
+	bld_alert_endpoints(&b, &ep, NULL, NULL);
+	CU_ASSERT(!ep.no_flow && ep.flow_id == 7);
+	a.op = b.op;
+	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++) {
+		a.kind = (enum bld_alert_kind)k;
+		a.protocol_event = BLD_EVENT_APP_RESYNC;
+		for (int f = 0; f < BLD_SYSLOG_FORMAT_MAX; f++) {
+			const char *m = fmt((enum bld_syslog_format)f, &meta, &a);
+			CU_ASSERT_PTR_NULL(check_format((enum bld_syslog_format)f, m));
+			for (int x = 0; x < 10 && flow_only[f][x]; x++)
+				CU_ASSERT_PTR_NULL(strstr(m, flow_only[f][x]));
+		}
+		CU_ASSERT(starts(fmt(BLD_SYSLOG_JSON, &meta, &a) + strlen(FULL_HEADER_5424) - strlen("op.not_allowed"),
+				 bld_alert_event_name(&a)));
+	}
+}
+
 /* The checkers themselves catch what they are there to catch. */
 static void test_checkers(void)
 {
@@ -1024,6 +1210,7 @@ int main(void)
 		{ "RFC 3164 day padding; timestamps", test_3164_days },
 		{ "cutting at cap: prefix, NUL, length, no split UTF-8", test_cutting },
 		{ "real alerts: round trip, checkers, cuts", test_real_alerts },
+		{ "alerts without a flow (sensor.export_*): every format", test_flowless },
 		{ "the checkers reject what they should", test_checkers },
 	};
 	return bld_test_run("export/syslog_format", tests, BLD_TEST_COUNT(tests));
