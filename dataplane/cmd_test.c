@@ -115,7 +115,7 @@ static int parse_opts(int argc, char **argv, struct test_opts *o)
 			usage(stdout);
 			exit(BLD_EXIT_OK);
 		default:
-			if (c >= BLD_OPT_SYSLOG && c <= BLD_OPT_SYSLOG_FLUSH) {
+			if (c >= BLD_OPT_SYSLOG && c < BLD_OPT_SYSLOG_END) {
 				if (bld_syslog_cli_option(&o->syslog, c, optarg) < 0)
 					return -1;
 				break;

@@ -29,6 +29,7 @@ enum {
 	BLD_OPT_SYSLOG_RATE,
 	BLD_OPT_SYSLOG_SPOOL,
 	BLD_OPT_SYSLOG_SPOOL_MAX,
+	BLD_OPT_SYSLOG_END,      /* codes below this and from BLD_OPT_SYSLOG on are bld_syslog_cli_option's */
 };
 
 /* Entries for a sub-command's struct option table. */

@@ -101,5 +101,27 @@ expect "learn writes a policy that loads" 0 'hosts, [0-9]+ rules' -- \
 	"$bollard" learn tests/fixtures/scenario/port-scada.pcap -o "$tmp/learned.yaml"
 expect "the learned policy checks" 0 'learned.yaml: ok' -- "$bollard" check "$tmp/learned.yaml"
 
+# syslog export options: every wrong value refused before any work, naming the option
+pol=(--policy samples/site.yaml)
+expect "--syslog without --policy" 2 'give --policy FILE too' -- "$bollard" read --syslog udp://127.0.0.1:514 "$sample"
+expect "--syslog with an unknown scheme" 2 'relp\+tls://HOST:PORT or unix:PATH' -- \
+	"$bollard" read "${pol[@]}" --syslog ftp://127.0.0.1:514 "$sample"
+expect "--syslog twice to one place" 2 'given twice' -- \
+	"$bollard" read "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog tcp://127.0.0.1:9 "$sample"
+expect "--syslog-rate 0" 2 'syslog-rate wants alerts per second' -- \
+	"$bollard" read "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-rate 0 "$sample"
+expect "--syslog-spool in a missing directory" 2 'syslog-spool /nonexistent/spool: No such file' -- \
+	"$bollard" read "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-spool /nonexistent/spool "$sample"
+expect "--syslog-spool-max 0" 2 'syslog-spool-max wants MiB' -- \
+	"$bollard" read "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-spool-max 0 "$sample"
+expect "test takes the syslog options too" 2 'syslog-rate wants alerts per second' -- \
+	"$bollard" test "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-rate x "$sample"
+expect "a receiver that never answers: alerts kept in the spool, status 2" 2 'kept in .*for the next run' -- \
+	"$bollard" read --no-progress "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-spool "$tmp" \
+	--syslog-flush-timeout 0 "$sample"
+expect "the next run says what waits in the spool" 2 'messages of an earlier run wait in' -- \
+	"$bollard" read --no-progress "${pol[@]}" --syslog tcp://127.0.0.1:9 --syslog-spool "$tmp" \
+	--syslog-flush-timeout 0 "$sample"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
