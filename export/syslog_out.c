@@ -58,6 +58,7 @@ struct msg {
 	uint64_t mark;                 /* once written: TCP, TLS the connection's bytes up to its end; RELP its txnr */
 	bool written;                  /* written on some connection: writing it again is a resend */
 	bool answered;                 /* RELP: the receiver's answer came */
+	bool report;                   /* a sensor.export_loss report */
 	uint32_t len;
 	char data[];
 };
@@ -435,7 +436,9 @@ static int relp_open(struct dest *d, char *what, size_t len)
 			return 0;
 		}
 		uint64_t now = now_ms();
-		if (used < 0 || now >= until || receive(d, (int)(until - now)) < 0) {
+		int wait = until > now ? (int)(until - now) : 0;
+		/* in slices, so that a stop past its deadline ends the wait too */
+		if (used < 0 || now >= until || giving_up(d) || receive(d, wait < 100 ? wait : 100) < 0) {
 			snprintf(what, len, used < 0 ? "not a RELP receiver (it answered something else)"
 						     : "no answer to RELP open");
 			return -1;
@@ -542,6 +545,7 @@ static int send_msg(struct dest *d, struct msg *m)
 	if (relp(d->t)) {
 		h = bld_relp_header(b, d->txnr, "syslog", m->len);
 		m->mark = d->txnr;
+		m->answered = false;   /* an answer on an earlier connection counts for nothing now */
 		d->txnr = bld_relp_next(d->txnr);
 	} else if (d->owner->o.lf_framing) {   /* RFC 6587 §3.4.2: the message, then LF (our messages hold no LF) */
 		h = 0;
@@ -571,9 +575,11 @@ static struct msg *pop_locked(struct dest *d)
 	return m;
 }
 
-static void note_loss_locked(struct dest *d, uint64_t ts_ns)
+static void note_loss_locked(struct dest *d, uint64_t ts_ns, bool report)
 {
 	d->st.lost++;
+	if (report)
+		return;   /* a lost loss report is counted, not reported again: that would never end */
 	d->gap.lost++;
 	if (ts_ns) {
 		if (!d->gap.first_ns || ts_ns < d->gap.first_ns)
@@ -632,7 +638,7 @@ static bool relp_answer(struct dest *d, const struct bld_relp_frame *f)
 	if (found) {
 		m->answered = true;
 		if (status != 200) {   /* refused: not sent again (it would be refused again), counted as lost */
-			note_loss_locked(d, m->ts_ns);
+			note_loss_locked(d, m->ts_ns, m->report);
 			d->st.sent--;   /* pop_confirmed counts it as sent */
 		}
 	}
@@ -774,14 +780,14 @@ static void refill_locked(struct dest *d)
 			fprintf(stderr, "bollard %s: syslog %s: spool %s: %s: %llu spooled messages lost\n",
 				cmd_name(d->owner), d->url, d->spool.path, strerror((int)-n), (unsigned long long)waiting);
 			for (uint64_t i = 0; i < waiting; i++)
-				note_loss_locked(d, 0);
+				note_loss_locked(d, 0, false);
 			return;
 		}
 		if (n == 0)
 			return;
 		struct msg *m = malloc(sizeof(*m) + (size_t)n);
 		if (!m) {
-			note_loss_locked(d, 0);
+			note_loss_locked(d, 0, false);
 			continue;
 		}
 		*m = (struct msg){ .len = (uint32_t)n };
@@ -860,7 +866,7 @@ static void *dest_thread(void *arg)
 				if (d->t == T_UDP) {   /* a datagram is not retried: a refused one is lost, counted */
 					pthread_mutex_lock(&d->lock);
 					pop_locked(d);
-					note_loss_locked(d, m->ts_ns);
+					note_loss_locked(d, m->ts_ns, m->report);
 					pthread_mutex_unlock(&d->lock);
 					free(m);
 					continue;
@@ -906,7 +912,7 @@ static void *dest_thread(void *arg)
 		if (d->inflight != before)
 			progress_ms = now_ms();
 	}
-	if (d->fd >= 0 && !d->failing) {
+	if (d->fd >= 0 && !d->failing && !datagram(d->t)) {   /* a datagram socket has no end to wait for */
 		if (relp(d->t))
 			relp_close(d);
 		disconnect_gently(d);
@@ -1111,6 +1117,8 @@ static void report_gap_locked(struct bld_syslog *s, struct dest *d)
 	size_t full = bld_syslog_format(s->o.format, &s->o.meta, &a, s->side, sizeof(s->side));
 	size_t have = full >= sizeof(s->side) ? strlen(s->side) : full;
 	struct msg *m = make_msg(d, s->side, full, have, g.last_ns);
+	if (m)
+		m->report = true;
 	if (m && enqueue_locked(d, m)) {
 		d->st.queued++;
 		d->st.reports++;
