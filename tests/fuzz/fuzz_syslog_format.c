@@ -119,9 +119,13 @@ static void check_flowless(const struct bld_alert *a, const struct bld_syslog_me
 	if (strncmp(p, " severity=\"", 11) != 0)
 		abort();
 	bld_syslog_format(BLD_SYSLOG_CEF, mp, a, big, sizeof(big));
-	expect_after(big, a->action == BLD_ACTION_DROP ? " act=drop" : " act=alert", " cnt=");
+	p = strstr(big, " CEF:0|");   /* past the header, whose hostname is the input's */
+	if (!p)
+		abort();
+	expect_after(p, a->action == BLD_ACTION_DROP ? " act=drop" : " act=alert", " cnt=");
 	bld_syslog_format(BLD_SYSLOG_RFC3164, mp, a, big, sizeof(big));
-	p = strstr(big, " rule=");
+	p = strstr(big, ": event=");   /* past the header: the hostname and tag are the input's too */
+	p = p ? strstr(p, " rule=") : NULL;
 	if (!p || !(p = strchr(p + 1, ' ')) || strncmp(p, " count=", 7) != 0)
 		abort();
 }
