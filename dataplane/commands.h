@@ -12,6 +12,7 @@ int bld_cmd_read(int argc, char **argv);
 int bld_cmd_check(int argc, char **argv);
 int bld_cmd_learn(int argc, char **argv);
 int bld_cmd_test(int argc, char **argv);
+int bld_cmd_live(int argc, char **argv);   /* builds with DPDK only (BLD_HAVE_DPDK) */
 
 /* Load a policy for sub-command cmd; on errors print them (file:line:column) and return NULL. */
 struct bld_policy;

@@ -14,6 +14,9 @@ static const struct {
 	{ "check", bld_cmd_check, "validate policy files (every problem as file:line:column)" },
 	{ "learn", bld_cmd_learn, "write a policy from baseline captures, for review" },
 	{ "test", bld_cmd_test, "test a policy on captures before deployment (JSON and HTML report)" },
+#ifdef BLD_HAVE_DPDK
+	{ "live", bld_cmd_live, "the sensor: capture from DPDK ports, judge, alert (docs/deployment.md)" },
+#endif
 };
 
 static void usage(FILE *out)
@@ -44,6 +47,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
+#ifndef BLD_HAVE_DPDK
+	if (strcmp(argv[1], "live") == 0) {
+		fprintf(stderr, "bollard: this build has no live capture: it needs DPDK (libdpdk-dev; scripts/setup "
+				"installs it) at build time\n");
+		return BLD_EXIT_USAGE;
+	}
+#endif
 	fprintf(stderr, "bollard: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return BLD_EXIT_USAGE;

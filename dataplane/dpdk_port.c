@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "dpdk_port.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#define RX_DESC 1024                 /* per port: the NIC's ring */
+#define MBUF_CACHE 256
+#define LINEAR_MAX 65536             /* a multi-segment packet, copied whole */
+
+static struct rte_mempool *pool;
+static unsigned n_ports;
+static char port_names[BLD_DPDK_MAX_PORTS][RTE_ETH_NAME_MAX_LEN];
+static const char *port_drivers[BLD_DPDK_MAX_PORTS];
+static bool port_stamps[BLD_DPDK_MAX_PORTS];   /* its mbufs carry RX timestamps, in microseconds */
+static bool port_up[BLD_DPDK_MAX_PORTS];
+static int ts_offset = -1;
+static uint64_t ts_flag;
+static uint64_t tsc_hz, tsc0, epoch0_ns;       /* the TSC clock, mapped onto the Unix epoch at start */
+static unsigned worker_lcore = RTE_MAX_LCORE;
+
+int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
+{
+	bool log_level = false;
+	for (int i = 1; i < argc; i++)
+		log_level |= strncmp(argv[i], "--log-level", 11) == 0;
+	if (!log_level)
+		rte_log_set_global_level(RTE_LOG_WARNING);
+	if (rte_eal_init(argc, argv) < 0) {
+		snprintf(err, err_len, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	tsc_hz = rte_get_tsc_hz();
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	tsc0 = rte_get_tsc_cycles();
+	epoch0_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	return 0;
+}
+
+int bld_dpdk_ports_start(char *err, size_t err_len)
+{
+	uint16_t avail = rte_eth_dev_count_avail();
+	if (avail == 0) {
+		snprintf(err, err_len, "no port: give DPDK a device (-a PCI-ADDRESS) or a vdev (--vdev net_pcap0,rx_pcap=FILE)");
+		return -1;
+	}
+	if (avail > BLD_DPDK_MAX_PORTS) {
+		snprintf(err, err_len, "%u ports: at most %d", avail, BLD_DPDK_MAX_PORTS);
+		return -1;
+	}
+	/* every descriptor filled, a burst in flight per port, the per-lcore caches */
+	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) + rte_lcore_count() * MBUF_CACHE + 1023;
+	pool = rte_pktmbuf_pool_create("bollard_rx", mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (!pool) {
+		snprintf(err, err_len, "cannot allocate %u mbufs: %s (more memory: -m MB, or hugepages)", mbufs,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	rte_mbuf_dyn_rx_timestamp_register(&ts_offset, &ts_flag);
+	uint16_t p;
+	RTE_ETH_FOREACH_DEV(p) {
+		if (p >= BLD_DPDK_MAX_PORTS) {
+			snprintf(err, err_len, "port %u: at most %d ports", p, BLD_DPDK_MAX_PORTS);
+			return -1;
+		}
+		struct rte_eth_dev_info info;
+		int rc = rte_eth_dev_info_get(p, &info);
+		struct rte_eth_conf conf;
+		memset(&conf, 0, sizeof(conf));
+		uint16_t desc = RX_DESC;
+		if (rc == 0)
+			rc = rte_eth_dev_configure(p, 1, 0, &conf);
+		if (rc == 0)
+			rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &desc, NULL);
+		if (rc == 0)
+			rc = rte_eth_rx_queue_setup(p, 0, desc, rte_eth_dev_socket_id(p), NULL, pool);
+		if (rc == 0)
+			rc = rte_eth_dev_start(p);
+		rte_eth_dev_get_name_by_port(p, port_names[p]);
+		if (rc != 0) {
+			snprintf(err, err_len, "port %u (%s): cannot start: %s", p, port_names[p], rte_strerror(-rc));
+			return -1;
+		}
+		rte_eth_promiscuous_enable(p);   /* a SPAN port's traffic is for others: not every port has it */
+		port_drivers[p] = info.driver_name;
+		port_stamps[p] = strcmp(info.driver_name, "net_pcap") == 0;
+		port_up[p] = true;
+		n_ports++;
+	}
+	return (int)n_ports;
+}
+
+const char *bld_dpdk_port_name(uint16_t port)
+{
+	return port < BLD_DPDK_MAX_PORTS && port_up[port] ? port_names[port] : "?";
+}
+
+const char *bld_dpdk_port_driver(uint16_t port)
+{
+	return port < BLD_DPDK_MAX_PORTS && port_up[port] ? port_drivers[port] : "?";
+}
+
+struct bld_dpdk_rx {
+	struct rte_mbuf *mbufs[BLD_BURST_MAX];
+	unsigned n;
+	uint8_t *linear[BLD_BURST_MAX];   /* per slot, allocated on first need */
+};
+
+struct bld_dpdk_rx *bld_dpdk_rx_create(void)
+{
+	return calloc(1, sizeof(struct bld_dpdk_rx));
+}
+
+void bld_dpdk_rx_destroy(struct bld_dpdk_rx *rx)
+{
+	if (!rx)
+		return;
+	bld_dpdk_rx_done(rx);
+	for (unsigned i = 0; i < BLD_BURST_MAX; i++)
+		free(rx->linear[i]);
+	free(rx);
+}
+
+unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts)
+{
+	uint16_t n = rte_eth_rx_burst(port, 0, rx->mbufs, BLD_BURST_MAX);
+	rx->n = n;
+	if (!n)
+		return 0;
+	uint64_t burst_ns = epoch0_ns + (rte_get_tsc_cycles() - tsc0) * 1000000000ull / tsc_hz;
+	bool stamps = port < BLD_DPDK_MAX_PORTS && port_stamps[port] && ts_offset >= 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = rx->mbufs[i];
+		struct bld_pkt *p = &pkts[i];
+		p->wirelen = p->caplen = m->pkt_len;
+		p->linktype = BLD_LINK_ETHERNET;
+		p->port = port;
+		p->ts_ns = stamps && (m->ol_flags & ts_flag)
+				   ? *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *) * 1000u
+				   : burst_ns;
+		if (m->nb_segs == 1) {
+			p->data = rte_pktmbuf_mtod(m, const uint8_t *);
+			continue;
+		}
+		if (!rx->linear[i] && !(rx->linear[i] = malloc(LINEAR_MAX))) {
+			p->caplen = 0;   /* counted by decode as too short: seen, not parsed */
+			p->data = rte_pktmbuf_mtod(m, const uint8_t *);
+			continue;
+		}
+		uint32_t len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
+		p->data = rte_pktmbuf_read(m, 0, len, rx->linear[i]);
+		p->caplen = len;
+	}
+	return n;
+}
+
+void bld_dpdk_rx_done(struct bld_dpdk_rx *rx)
+{
+	if (rx->n)
+		rte_pktmbuf_free_bulk(rx->mbufs, rx->n);
+	rx->n = 0;
+}
+
+void bld_dpdk_port_stats(uint16_t port, struct bld_dpdk_port_stats *st)
+{
+	struct rte_eth_stats s;
+	memset(st, 0, sizeof(*st));
+	if (rte_eth_stats_get(port, &s) != 0)
+		return;
+	st->packets = s.ipackets;
+	st->bytes = s.ibytes;
+	st->missed = s.imissed;
+	st->errors = s.ierrors;
+	st->nombuf = s.rx_nombuf;
+}
+
+bool bld_dpdk_launch(int (*fn)(void *), void *arg)
+{
+	worker_lcore = rte_get_next_lcore(-1, 1, 0);
+	if (worker_lcore >= RTE_MAX_LCORE)
+		return false;
+	return rte_eal_remote_launch(fn, arg, worker_lcore) == 0;
+}
+
+void bld_dpdk_wait(void)
+{
+	if (worker_lcore < RTE_MAX_LCORE)
+		rte_eal_wait_lcore(worker_lcore);
+}
+
+void bld_dpdk_cleanup(void)
+{
+	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS; p++)
+		if (port_up[p]) {
+			rte_eth_dev_stop(p);
+			rte_eth_dev_close(p);
+			port_up[p] = false;
+		}
+	n_ports = 0;
+	if (pool)
+		rte_mempool_free(pool);
+	pool = NULL;
+	rte_eal_cleanup();
+}

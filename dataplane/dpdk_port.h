@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live capture with DPDK: the EAL, its ethdev ports, and bursts of packet
+ * views for the engine.  The only file that includes DPDK headers, so the
+ * rest of the program (and every test but the live ones) builds without it.
+ *
+ * Packet time (DESIGN.md: the engine's only clock): a port that stamps its
+ * packets (the mbuf's RX timestamp field, as net_pcap does with the
+ * capture's own times, in microseconds) gives each packet its own; any
+ * other port gets the TSC once per burst, mapped onto the Unix epoch at
+ * start.  So a capture replayed through a net_pcap vdev is seen exactly as
+ * `bollard read` sees it.
+ */
+#ifndef BLD_DPDK_PORT_H
+#define BLD_DPDK_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+#define BLD_DPDK_MAX_PORTS 32
+
+/*
+ * rte_eal_init with argv[0] the program's name and the EAL arguments after
+ * it.  DPDK's own log is kept to warnings unless the arguments set
+ * --log-level.  -1 with a message in err.
+ */
+int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len);
+
+/*
+ * Configure and start every port the EAL found (PCI devices it may use,
+ * vdevs): one RX queue each, a mempool of mbufs sized for the ports'
+ * descriptor rings and the bursts in flight, promiscuous where the port
+ * has it.  The number of ports, or -1 with a message.
+ */
+int bld_dpdk_ports_start(char *err, size_t err_len);
+
+/* The port's name ("net_pcap0", "0000:01:00.0") and driver. */
+const char *bld_dpdk_port_name(uint16_t port);
+const char *bld_dpdk_port_driver(uint16_t port);
+
+/* Receiving: one per worker.  Holds the mbufs of the last burst until bld_dpdk_rx_done(). */
+struct bld_dpdk_rx;
+struct bld_dpdk_rx *bld_dpdk_rx_create(void);
+void bld_dpdk_rx_destroy(struct bld_dpdk_rx *rx);
+
+/*
+ * Up to BLD_BURST_MAX packets from the port's queue as views into pkts
+ * (valid until bld_dpdk_rx_done); a multi-segment packet is copied into
+ * one buffer first.  0 when none waited.
+ */
+unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts);
+void bld_dpdk_rx_done(struct bld_dpdk_rx *rx);
+
+struct bld_dpdk_port_stats {
+	uint64_t packets, bytes;     /* received by the port */
+	uint64_t missed;             /* dropped by the port: no descriptor free (imissed) */
+	uint64_t errors, nombuf;     /* receive errors; no mbuf to receive into */
+};
+void bld_dpdk_port_stats(uint16_t port, struct bld_dpdk_port_stats *st);
+
+/* Run fn(arg) on the first worker lcore, or here when the EAL was given one lcore only (false). */
+bool bld_dpdk_launch(int (*fn)(void *), void *arg);
+void bld_dpdk_wait(void);
+
+/* Stop and close the ports, release the EAL. */
+void bld_dpdk_cleanup(void);
+
+#endif /* BLD_DPDK_PORT_H */
