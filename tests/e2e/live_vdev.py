@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""`bollard live` on DPDK virtual devices sees what `bollard read` sees.
+
+Every capture replayed through DPDK's pcap driver (`--vdev
+net_pcap0,rx_pcap=FILE`, no hugepages, no NIC: `--no-huge --no-pci`) must
+give byte for byte the --events (the sample policy's alerts), --flows and
+--ops that `bollard read` writes for the same file: same engine, same packet
+times (net_pcap stamps each packet with the capture's own time).  The
+captures: the bundled sample and fixtures, and public captures from
+../shared/pcaps (Ethernet, microsecond pcap or pcapng: net_pcap hands every
+frame over as Ethernet and its timestamps are microseconds; the others are
+listed as not applicable).  Also the command's refusals: no port, one lcore
+only, EAL arguments without --.
+
+    tests/e2e/live_vdev.py [BOLLARD] [--max-public N]
+
+Prints one line per check, ends with "N passed, M failed[, K skipped]".
+SKIPPED (exit 0) when this build has no `bollard live` (no DPDK at build time:
+scripts/setup installs libdpdk-dev); ../shared/pcaps missing is said too.
+"""
+import argparse
+import glob
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+POLICY = os.path.join(ROOT, "samples", "site.yaml")
+SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+EAL = ["-l", "0,1", "--no-huge", "--no-pci", "-m", "512", "--no-telemetry"]
+PROTOCOL_HINTS = ("modbus", "dnp3", "104", "s7", "enip", "cip", "opc", "goose", "rasta", "trdp", "bacnet", "iec")
+
+
+def link_and_precision(path):
+    """(linktype, 'us' or 'ns') of a pcap or of a pcapng's first interface; None if unknown."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if len(head) < 24:
+        return None
+    magic = head[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
+        endian = "<" if magic[0] in (0xd4, 0x4d) else ">"
+        prec = "ns" if magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else "us"
+        return struct.unpack(endian + "I", head[20:24])[0] & 0xffff, prec
+    if magic == b"\x0a\x0d\x0d\x0a":
+        endian = "<" if head[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+        shb_len = struct.unpack(endian + "I", head[4:8])[0]
+        off = shb_len
+        while off + 12 <= len(head):
+            btype, blen = struct.unpack(endian + "II", head[off:off + 8])
+            if btype == 1:  # IDB: linktype, then options; if_tsresol (9) changes the precision
+                link = struct.unpack(endian + "H", head[off + 8:off + 10])[0]
+                prec, o = "us", off + 16
+                while o + 4 <= off + blen - 4:
+                    code, olen = struct.unpack(endian + "HH", head[o:o + 4])
+                    if code == 0:
+                        break
+                    if code == 9 and olen >= 1 and head[o + 4] != 6:
+                        prec = "other"
+                    o += 4 + (olen + 3) // 4 * 4
+                return link, prec
+            if blen < 12:
+                break
+            off += blen
+    return None
+
+
+def run(cmd, timeout=120):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+class Report:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def check(self, ok, name, summary, details=()):
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {summary}", flush=True)
+        if not ok:
+            for d in details:
+                if d:
+                    print(f"       {d}", flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+
+    def skip(self, name, why):
+        print(f"SKIPPED {name}: {why}", flush=True)
+        self.skipped += 1
+
+
+def outputs(tmp, tag):
+    return {k: os.path.join(tmp, f"{tag}.{k}.jsonl") for k in ("events", "flows", "ops")}
+
+
+def same(capture, bollard, tmp, report):
+    name = os.path.relpath(capture, ROOT) if capture.startswith(ROOT) else capture
+    r_out, l_out = outputs(tmp, "read"), outputs(tmp, "live")
+    common = ["--policy", POLICY]
+    r = run([bollard, "read", "--no-progress", *common, "--events", r_out["events"], "--flows", r_out["flows"],
+             "--ops", r_out["ops"], capture])
+    t0 = time.monotonic()
+    lv = run([bollard, "live", *common, "--events", l_out["events"], "--flows", l_out["flows"], "--ops",
+              l_out["ops"], "--idle", "0.5", "--", *EAL, f"--vdev=net_pcap0,rx_pcap={capture}"])
+    took = time.monotonic() - t0
+    if r.returncode not in (0, 1) or lv.returncode != 0:
+        report.check(False, name, f"read exited {r.returncode}, live exited {lv.returncode}",
+                     [r.stderr.strip()[-300:], lv.stderr.strip()[-600:]])
+        return
+    diffs, counts = [], []
+    for k in ("events", "flows", "ops"):
+        a, b = open(r_out[k], "rb").read(), open(l_out[k], "rb").read()
+        counts.append(f"{len(a.splitlines())} {k}")
+        if a != b:
+            la, lb = a.splitlines(), b.splitlines()
+            first = next((i for i in range(min(len(la), len(lb))) if la[i] != lb[i]), min(len(la), len(lb)))
+            diffs.append(f"--{k} differs at line {first + 1} (read {len(la)} lines, live {len(lb)}):")
+            diffs.append(f"  read: {la[first][:300] if first < len(la) else b'(end)'}")
+            diffs.append(f"  live: {lb[first][:300] if first < len(lb) else b'(end)'}")
+    report.check(not diffs, name, f"live equals read: {', '.join(counts)} ({took:.1f} s)", diffs)
+
+
+def refusals(bollard, sample, report):
+    cases = [
+        ("no port", 2, "no port: give DPDK a device",
+         [bollard, "live", "--idle", "0.2", "--", *EAL]),
+        ("one lcore only", 2, "no worker lcore",
+         [bollard, "live", "--idle", "0.2", "--", "-l", "0", *EAL[2:], f"--vdev=net_pcap0,rx_pcap={sample}"]),
+        ("EAL arguments without --", 2, "invalid option|unrecognized option|come after --",
+         [bollard, "live", "-l", "0,1"]),
+        ("nothing after --", 2, "no EAL arguments", [bollard, "live", "--idle", "1", "--"]),
+        ("bad --idle", 2, "--idle wants seconds", [bollard, "live", "--idle", "0", "--", *EAL]),
+        ("a broken policy before the EAL", 2, "nosuch.yaml",
+         [bollard, "live", "--policy", "nosuch.yaml", "--", *EAL]),
+    ]
+    for name, want_rc, want, cmd in cases:
+        p = run(cmd, timeout=60)
+        ok = p.returncode == want_rc and re.search(want, p.stderr) is not None
+        report.check(ok, f"refused: {name}", f"exit {p.returncode}, stderr says {want!r}",
+                     [p.stderr.strip()[-400:]])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("bollard", nargs="?", default=os.path.join(ROOT, "build", "dataplane", "bollard"))
+    ap.add_argument("--max-public", type=int, default=12,
+                    help="public captures of ../shared/pcaps to replay (industrial ones first; default 12)")
+    args = ap.parse_args()
+    report = Report()
+    t0 = time.monotonic()
+    helptext = run([args.bollard, "live", "--help"])
+    if helptext.returncode != 0 or "EAL" not in helptext.stdout:
+        report.skip("bollard live", "this build has no live capture (DPDK missing at build time: scripts/setup "
+                    "installs libdpdk-dev)")
+        print(f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped")
+        return 0
+    captures = sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap")) +
+                      glob.glob(os.path.join(ROOT, "tests", "fixtures", "scenario", "*.pcap*")))
+    public = []
+    if os.path.isdir(SHARED):
+        files = sorted(p for p in glob.glob(os.path.join(SHARED, "**", "*"), recursive=True)
+                       if os.path.isfile(p) and p.endswith((".pcap", ".pcapng", ".cap")))
+        usable = [p for p in files if link_and_precision(p) == (1, "us")]
+        usable.sort(key=lambda p: (not any(h in os.path.basename(p).lower() for h in PROTOCOL_HINTS),
+                                   os.path.getsize(p), p))
+        public = usable[:args.max_public]
+        print(f"../shared/pcaps: {len(files)} captures, {len(usable)} Ethernet with microsecond times; "
+              f"replaying {len(public)}", flush=True)
+    else:
+        report.skip("public captures", f"{SHARED} is not here (it always is in CI)")
+    with tempfile.TemporaryDirectory(prefix="bollard-live-") as tmp:
+        for c in captures:
+            lp = link_and_precision(c)
+            if lp != (1, "us"):
+                report.skip(os.path.relpath(c, ROOT), f"link type/precision {lp}: net_pcap does not apply")
+                continue
+            same(c, args.bollard, tmp, report)
+        for c in public:
+            same(c, args.bollard, tmp, report)
+        refusals(args.bollard, os.path.join(ROOT, "samples", "terminal-and-rail.pcap"), report)
+    print(f"({time.monotonic() - t0:.1f} s)")
+    tail = f", {report.skipped} skipped" if report.skipped else ""
+    print(f"{report.passed} passed, {report.failed} failed{tail}")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
