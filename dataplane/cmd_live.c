@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,7 +26,7 @@ struct live_opts {
 	double duration_s, idle_s, stats_s;
 };
 
-/* Shared between the main lcore and the worker. */
+/* Shared between the main lcore, the worker and the telemetry thread. */
 struct live {
 	struct bld_engine *e;
 	struct bld_dpdk_rx *rx;
@@ -33,13 +34,28 @@ struct live {
 	unsigned n_ports;
 	atomic_bool stop;
 	atomic_uint_fast64_t packets;        /* handed to the engine: the idle limit watches it */
+	/* a reload: main loads, the worker swaps between bursts, main frees the old */
+	struct bld_policy *policy;           /* the worker's, in force */
+	_Atomic(struct bld_policy *) next;   /* main -> worker */
+	_Atomic(struct bld_policy *) retired;   /* worker -> main */
+	atomic_uint reloads;
+	/* what the worker last published (every SNAPSHOT_NS), for the counters and telemetry */
+	pthread_mutex_t snap_lock;
+	struct bld_engine_stats snap;
+	struct bld_policy_eval_stats psnap;
+	uint64_t next_snap_ns;
 };
 
-static volatile sig_atomic_t signalled;
+#define SNAPSHOT_NS 100000000ull   /* the worker publishes its counters ten times a second */
+
+static volatile sig_atomic_t signalled, reload_asked;
 
 static void on_signal(int sig)
 {
-	signalled = sig;
+	if (sig == SIGHUP)
+		reload_asked = 1;
+	else
+		signalled = sig;
 }
 
 static void usage(FILE *out)
@@ -55,7 +71,10 @@ static void usage(FILE *out)
 		"      --duration S      stop after S seconds\n"
 		"      --idle S          stop once no packet arrived for S seconds (a capture replayed\n"
 		"                        through a vdev ends by itself)\n"
-		"      --stats S         print the counters on stderr every S seconds\n");
+		"      --stats S         print the counters on stderr every S seconds\n"
+		"SIGHUP loads --policy again (a file with errors is refused, the policy in force\n"
+		"stays); SIGINT or SIGTERM stop with the summary.  DPDK telemetry answers\n"
+		"/bollard/stats (dpdk-telemetry.py).\n");
 	bld_run_opts_usage(out);
 	fprintf(out,
 		"  -h, --help            this help\n\n"
@@ -134,6 +153,37 @@ static int parse_opts(int argc, char **argv, struct live_opts *o)
 	return optind;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The worker's counters, copied where the other threads may read them. */
+static void publish(struct live *l)
+{
+	pthread_mutex_lock(&l->snap_lock);
+	bld_engine_stats(l->e, &l->snap);
+	const struct bld_policy_eval *ev = bld_engine_policy_eval(l->e);
+	if (ev)
+		bld_policy_eval_stats(ev, &l->psnap);
+	pthread_mutex_unlock(&l->snap_lock);
+}
+
+/* Between bursts: a policy main has loaded takes over (no packet is missed: none is being processed). */
+static void take_policy(struct live *l)
+{
+	struct bld_policy *p = atomic_exchange_explicit(&l->next, NULL, memory_order_acquire);
+	if (bld_engine_set_policy(l->e, p) == 0) {
+		atomic_store_explicit(&l->retired, l->policy, memory_order_release);
+		l->policy = p;
+		atomic_fetch_add(&l->reloads, 1);
+	} else {
+		atomic_store_explicit(&l->retired, p, memory_order_release);   /* no memory: the old one stays */
+	}
+}
+
 /* The worker lcore: every port's queue in turn, bursts straight into the engine. */
 static int worker(void *arg)
 {
@@ -151,8 +201,62 @@ static int worker(void *arg)
 		}
 		if (got)
 			atomic_fetch_add_explicit(&l->packets, got, memory_order_relaxed);
+		if (atomic_load_explicit(&l->next, memory_order_relaxed))
+			take_policy(l);
+		uint64_t now = mono_ns();
+		if (now >= l->next_snap_ns) {
+			l->next_snap_ns = now + SNAPSHOT_NS;
+			publish(l);
+		}
 	}
 	return 0;
+}
+
+/* /bollard/stats: the worker's last published counters. */
+static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
+{
+	struct live *l = ctx;
+	pthread_mutex_lock(&l->snap_lock);
+	struct bld_engine_stats s = l->snap;
+	struct bld_policy_eval_stats ps = l->psnap;
+	pthread_mutex_unlock(&l->snap_lock);
+	uint64_t alerts = 0;
+	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
+		alerts += ps.alerts[k];
+	put(d, "workers", 1);
+	put(d, "packets", s.packets);
+	put(d, "bytes", s.bytes);
+	put(d, "flows_active", s.flows.active);
+	put(d, "flows_created", s.flows.created);
+	put(d, "flows_evicted", s.flows.evicted);
+	put(d, "operations", s.ops);
+	put(d, "alerts", alerts);
+	put(d, "alert_lines", ps.reported);
+	put(d, "policy_capacity", ps.capacity);
+	put(d, "policy_reloads", atomic_load(&l->reloads));
+}
+
+/* SIGHUP: load the policy file again; a policy with errors is not used (they are said), the one in force stays. */
+static void reload(struct live *l, const char *path)
+{
+	if (!path) {
+		fprintf(stderr, "bollard live: SIGHUP: no --policy to reload\n");
+		return;
+	}
+	if (atomic_load(&l->next)) {
+		fprintf(stderr, "bollard live: SIGHUP: the previous reload is not taken yet\n");
+		return;
+	}
+	struct bld_policy *p = bld_policy_open("live", path);
+	if (!p) {
+		fprintf(stderr, "bollard live: SIGHUP: %s has errors: the policy in force stays\n", path);
+		return;
+	}
+	struct bld_policy_info info;
+	bld_policy_info(p, &info);
+	fprintf(stderr, "bollard live: SIGHUP: %s loaded (%u hosts, %u rules): it takes over between two bursts\n",
+		path, info.hosts, info.rules);
+	atomic_store_explicit(&l->next, p, memory_order_release);
 }
 
 static double now_s(void)
@@ -175,7 +279,7 @@ static void print_ports(const struct live *l, FILE *out)
 	}
 }
 
-/* The main lcore: until a limit or a signal, the counters now and then. */
+/* The main lcore: until a limit or a signal, reloads and the counters now and then. */
 static void watch(struct live *l, const struct live_opts *o)
 {
 	double start = now_s(), last_change = start, last_stats = start;
@@ -183,6 +287,11 @@ static void watch(struct live *l, const struct live_opts *o)
 	while (!signalled) {
 		struct timespec nap = { 0, 20 * 1000000L };
 		nanosleep(&nap, NULL);
+		if (reload_asked) {
+			reload_asked = 0;
+			reload(l, o->run.policy_path);
+		}
+		bld_policy_free(atomic_exchange(&l->retired, NULL));
 		double now = now_s();
 		uint64_t n = atomic_load_explicit(&l->packets, memory_order_relaxed);
 		if (n != last) {
@@ -195,7 +304,12 @@ static void watch(struct live *l, const struct live_opts *o)
 			break;
 		if (o->stats_s && now - last_stats >= o->stats_s) {
 			last_stats = now;
-			fprintf(stderr, "bollard live: %.0f s: %llu packets to the engine\n", now - start, (unsigned long long)n);
+			pthread_mutex_lock(&l->snap_lock);
+			struct bld_engine_stats s = l->snap;
+			pthread_mutex_unlock(&l->snap_lock);
+			fprintf(stderr, "bollard live: %.0f s: %llu packets, %llu flows active, %llu operations\n", now - start,
+				(unsigned long long)s.packets, (unsigned long long)s.flows.active,
+				(unsigned long long)s.ops);
 			print_ports(l, stderr);
 		}
 	}
@@ -213,8 +327,8 @@ int bld_cmd_live(int argc, char **argv)
 
 	int status = BLD_EXIT_USAGE;
 	struct bld_run_outputs out = { 0 };
-	struct live l = { 0 };
-	struct bld_policy *policy = NULL;
+	struct live l = { .snap_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct bld_policy *policy = NULL;   /* until the worker owns it (l.policy) */
 	char err[512];
 	bool eal = false;
 
@@ -258,9 +372,14 @@ int bld_cmd_live(int argc, char **argv)
 	bld_run_outputs_attach(&out, &cfg);
 	if (!(l.e = bld_engine_create(&cfg)) || !(l.rx = bld_dpdk_rx_create()))
 		goto nomem;
+	l.policy = policy;
+	policy = NULL;
+	publish(&l);
+	bld_dpdk_telemetry(telemetry, &l);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (!bld_dpdk_launch(worker, &l)) {
 		fprintf(stderr, "bollard live: no worker lcore: give the EAL two lcores at least (-l 0,1): the first "
 				"controls, the next one captures\n");
@@ -271,6 +390,7 @@ int bld_cmd_live(int argc, char **argv)
 	bld_dpdk_wait();
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 
 	bld_engine_finish(l.e);   /* flows still open end here, as at the end of a capture */
 	print_ports(&l, stderr);
@@ -286,5 +406,8 @@ out:
 	if (eal)
 		bld_dpdk_cleanup();
 	bld_policy_free(policy);
+	bld_policy_free(l.policy);
+	bld_policy_free(atomic_load(&l.next));
+	bld_policy_free(atomic_load(&l.retired));
 	return status;
 }

@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_telemetry.h>
 
 #define RX_DESC 1024                 /* per port: the NIC's ring */
 #define MBUF_CACHE 256
@@ -38,7 +39,8 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
 	if (!log_level)
 		rte_log_set_global_level(RTE_LOG_WARNING);
 	if (rte_eal_init(argc, argv) < 0) {
-		snprintf(err, err_len, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+		snprintf(err, err_len, "DPDK EAL initialisation failed%s%s", rte_errno ? ": " : " (DPDK said why above)",
+			 rte_errno ? rte_strerror(rte_errno) : "");
 		return -1;
 	}
 	tsc_hz = rte_get_tsc_hz();
@@ -200,8 +202,35 @@ void bld_dpdk_wait(void)
 		rte_eal_wait_lcore(worker_lcore);
 }
 
+static bld_dpdk_tel_fill tel_fill;   /* telemetry callbacks take no context: one registration per process */
+static void *tel_ctx;
+
+static void tel_put(void *d, const char *key, uint64_t value)
+{
+	rte_tel_data_add_dict_u64(d, key, value);
+}
+
+static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (tel_fill)
+		tel_fill(tel_ctx, tel_put, d);
+	return 0;
+}
+
+void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, void *ctx)
+{
+	tel_ctx = ctx;
+	tel_fill = fill;
+	rte_telemetry_register_cmd("/bollard/stats", tel_stats,
+				   "Bollard's engine: packets, flows, operations, alerts, policy reloads. Takes no parameters.");
+}
+
 void bld_dpdk_cleanup(void)
 {
+	tel_fill = NULL;
 	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS; p++)
 		if (port_up[p]) {
 			rte_eth_dev_stop(p);

@@ -65,6 +65,15 @@ void bld_dpdk_port_stats(uint16_t port, struct bld_dpdk_port_stats *st);
 bool bld_dpdk_launch(int (*fn)(void *), void *arg);
 void bld_dpdk_wait(void);
 
+/*
+ * DPDK telemetry (the EAL's socket, read with dpdk-telemetry.py): the
+ * command /bollard/stats answers with the numbers fill() puts, called on
+ * the telemetry thread (fill must only read what is safe to read there).
+ */
+typedef void (*bld_dpdk_tel_put)(void *d, const char *key, uint64_t value);
+typedef void (*bld_dpdk_tel_fill)(void *ctx, bld_dpdk_tel_put put, void *d);
+void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, void *ctx);
+
 /* Stop and close the ports, release the EAL. */
 void bld_dpdk_cleanup(void);
 

@@ -10,7 +10,9 @@ captures: the bundled sample and fixtures, and public captures from
 ../shared/pcaps (Ethernet, microsecond pcap or pcapng: net_pcap hands every
 frame over as Ethernet and its timestamps are microseconds; the others are
 listed as not applicable).  Also the command's refusals: no port, one lcore
-only, EAL arguments without --.
+only, EAL arguments without --; a policy reload on SIGHUP (and a broken
+policy refused, the one in force kept) with every packet still received;
+and /bollard/stats read with DPDK's own telemetry client.
 
     tests/e2e/live_vdev.py [BOLLARD] [--max-public N]
 
@@ -20,8 +22,11 @@ scripts/setup installs libdpdk-dev); ../shared/pcaps missing is said too.
 """
 import argparse
 import glob
+import json
 import os
 import re
+import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -31,7 +36,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = os.path.join(ROOT, "samples", "site.yaml")
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
-EAL = ["-l", "0,1", "--no-huge", "--no-pci", "-m", "512", "--no-telemetry"]
+# its own file prefix: another DPDK process (a sensor, another test) may run beside it
+EAL = ["-l", "0,1", "--no-huge", "--no-pci", "-m", "512", "--no-telemetry", f"--file-prefix=bldlive{os.getpid()}"]
 PROTOCOL_HINTS = ("modbus", "dnp3", "104", "s7", "enip", "cip", "opc", "goose", "rasta", "trdp", "bacnet", "iec")
 
 
@@ -144,6 +150,46 @@ def refusals(bollard, sample, report):
                      [p.stderr.strip()[-400:]])
 
 
+def reload_and_telemetry(bollard, sample, tmp, report):
+    """SIGHUP with a good policy, then a broken one; /bollard/stats through DPDK's own telemetry client."""
+    pol = os.path.join(tmp, "reload.yaml")
+    shutil.copy(POLICY, pol)
+    prefix = f"bldtest{os.getpid()}"
+    proc = subprocess.Popen([bollard, "live", "--policy", pol, "--duration", "3", "--", "-l", "0,1", "--no-huge",
+                             "--no-pci", "-m", "512", f"--file-prefix={prefix}", f"--vdev=net_pcap0,rx_pcap={sample}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.2)
+        client = shutil.which("dpdk-telemetry.py")
+        tel = None
+        if client:
+            t = subprocess.run(["python3", client, "-f", prefix], input="/bollard/stats\n", capture_output=True,
+                               text=True, timeout=10, check=False)
+            for line in t.stdout.splitlines():
+                if line.startswith("{"):
+                    tel = json.loads(line).get("/bollard/stats")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        with open(pol, "w") as f:
+            f.write("bollard: policy/1\nhosts: {a: 10.0.0.300}\n")
+        proc.send_signal(signal.SIGHUP)
+        err = proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    good = re.search(r"SIGHUP: \S+ loaded \((\d+) hosts, (\d+) rules\)", err)
+    bad = "has errors: the policy in force stays" in err and "10.0.0.300" in err
+    counted = re.search(r"net_pcap0 \(net_pcap\): 15392 packets.*; 0 missed", err)
+    report.check(proc.returncode == 0 and good and bad and counted, "SIGHUP reloads the policy; a broken one is refused",
+                 f"exit {proc.returncode}; reload said: {good.group(0) if good else None}; broken policy refused: {bad}; "
+                 f"every packet received, none missed: {bool(counted)}", [err.strip()[-800:]])
+    if not client:
+        report.skip("telemetry /bollard/stats", "dpdk-telemetry.py (package dpdk-dev) is missing")
+        return
+    ok = tel is not None and tel.get("packets") == 15392 and tel.get("workers") == 1 and tel.get("operations", 0) > 0
+    report.check(ok, "telemetry /bollard/stats (dpdk-telemetry.py)", f"answered {tel}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("bollard", nargs="?", default=os.path.join(ROOT, "build", "dataplane", "bollard"))
@@ -181,7 +227,9 @@ def main():
             same(c, args.bollard, tmp, report)
         for c in public:
             same(c, args.bollard, tmp, report)
-        refusals(args.bollard, os.path.join(ROOT, "samples", "terminal-and-rail.pcap"), report)
+        sample = os.path.join(ROOT, "samples", "terminal-and-rail.pcap")
+        refusals(args.bollard, sample, report)
+        reload_and_telemetry(args.bollard, sample, tmp, report)
     print(f"({time.monotonic() - t0:.1f} s)")
     tail = f", {report.skipped} skipped" if report.skipped else ""
     print(f"{report.passed} passed, {report.failed} failed{tail}")
