@@ -24,29 +24,48 @@
 struct live_opts {
 	struct bld_run_opts run;
 	double duration_s, idle_s, stats_s;
+	unsigned workers;                    /* 0: one per lcore after the main one */
 };
 
-/* Shared between the main lcore, the worker and the telemetry thread. */
-struct live {
+#define MAX_WORKERS 64
+#define SNAPSHOT_NS 100000000ull   /* a worker publishes its counters ten times a second */
+#define TAKE_BURSTS 8              /* bursts a fed worker takes before it looks at reloads and the clock */
+
+struct live;
+
+/* One worker lcore: an engine of its own, sharing nothing with the others on the packet path. */
+struct worker {
+	struct live *l;
+	unsigned id;
 	struct bld_engine *e;
 	struct bld_dpdk_rx *rx;
+	unsigned gen;                        /* the policy generation this engine judges with */
+	atomic_uint acked;                   /* gen, for main: the old policy is free once every worker moved on */
+	uint64_t next_snap_ns;
+	struct bld_engine_stats snap;        /* published under l->snap_lock */
+	struct bld_policy_eval_stats psnap;
+};
+
+/* Shared between the main lcore, the workers and the telemetry thread. */
+struct live {
+	struct worker w[MAX_WORKERS];
+	unsigned n_workers;
+	struct bld_dpdk_dist *dist;          /* several workers: worker 0 feeds the others */
 	uint16_t ports[BLD_DPDK_MAX_PORTS];
 	unsigned n_ports;
 	atomic_bool stop;
-	atomic_uint_fast64_t packets;        /* handed to the engine: the idle limit watches it */
-	/* a reload: main loads, the worker swaps between bursts, main frees the old */
-	struct bld_policy *policy;           /* the worker's, in force */
-	_Atomic(struct bld_policy *) next;   /* main -> worker */
-	_Atomic(struct bld_policy *) retired;   /* worker -> main */
-	atomic_uint reloads;
-	/* what the worker last published (every SNAPSHOT_NS), for the counters and telemetry */
+	atomic_uint_fast64_t packets;        /* handed to the engines: the idle limit watches it */
+	atomic_uint_fast64_t clock;          /* worker 0's latest packet time: the others' engines advance to it */
+	/* a reload: main loads and publishes a generation, each worker swaps between bursts */
+	struct bld_policy *policy;           /* the one in force (main's) */
+	struct bld_policy *old;              /* replaced, freed once every worker acked */
+	struct bld_policy_assets *assets, *old_assets;   /* several workers: asset.new once, per policy */
+	_Atomic(struct bld_policy *) pending;
+	_Atomic(struct bld_policy_assets *) pending_assets;
+	atomic_uint gen;
+	unsigned reloads;
 	pthread_mutex_t snap_lock;
-	struct bld_engine_stats snap;
-	struct bld_policy_eval_stats psnap;
-	uint64_t next_snap_ns;
 };
-
-#define SNAPSHOT_NS 100000000ull   /* the worker publishes its counters ten times a second */
 
 static volatile sig_atomic_t signalled, reload_asked;
 
@@ -72,6 +91,9 @@ static void usage(FILE *out)
 		"      --idle S          stop once no packet arrived for S seconds (a capture replayed\n"
 		"                        through a vdev ends by itself)\n"
 		"      --stats S         print the counters on stderr every S seconds\n"
+		"      --workers N       worker lcores (default: every lcore after the first); one\n"
+		"                        receives and hands each conversation to a worker by its\n"
+		"                        two addresses\n"
 		"SIGHUP loads --policy again (a file with errors is refused, the policy in force\n"
 		"stays); SIGINT or SIGTERM stop with the summary.  DPDK telemetry answers\n"
 		"/bollard/stats (dpdk-telemetry.py).\n");
@@ -100,8 +122,9 @@ static bool seconds(const char *opt, const char *arg, double *v)
 /* The options up to "--"; the index of the first EAL argument, or -1. */
 static int parse_opts(int argc, char **argv, struct live_opts *o)
 {
-	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS };
+	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS, OPT_WORKERS };
 	static const struct option longopts[] = {
+		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "idle", required_argument, NULL, OPT_IDLE },
 		{ "stats", required_argument, NULL, OPT_STATS },
@@ -125,6 +148,16 @@ static int parse_opts(int argc, char **argv, struct live_opts *o)
 			if (!seconds("--stats", optarg, &o->stats_s))
 				return -1;
 			break;
+		case OPT_WORKERS: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > MAX_WORKERS) {
+				fprintf(stderr, "bollard live: --workers wants 1 to %d, not '%s'\n", MAX_WORKERS, optarg);
+				return -1;
+			}
+			o->workers = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(BLD_EXIT_OK);
@@ -161,71 +194,132 @@ static uint64_t mono_ns(void)
 }
 
 /* The worker's counters, copied where the other threads may read them. */
-static void publish(struct live *l)
+static void publish(struct worker *w)
 {
-	pthread_mutex_lock(&l->snap_lock);
-	bld_engine_stats(l->e, &l->snap);
-	const struct bld_policy_eval *ev = bld_engine_policy_eval(l->e);
+	pthread_mutex_lock(&w->l->snap_lock);
+	bld_engine_stats(w->e, &w->snap);
+	const struct bld_policy_eval *ev = bld_engine_policy_eval(w->e);
 	if (ev)
-		bld_policy_eval_stats(ev, &l->psnap);
-	pthread_mutex_unlock(&l->snap_lock);
+		bld_policy_eval_stats(ev, &w->psnap);
+	pthread_mutex_unlock(&w->l->snap_lock);
 }
 
-/* Between bursts: a policy main has loaded takes over (no packet is missed: none is being processed). */
-static void take_policy(struct live *l)
+/* Between bursts: the policy main published takes over here (no packet is missed: none is being processed). */
+static void take_policy(struct worker *w, unsigned gen)
 {
-	struct bld_policy *p = atomic_exchange_explicit(&l->next, NULL, memory_order_acquire);
-	if (bld_engine_set_policy(l->e, p) == 0) {
-		atomic_store_explicit(&l->retired, l->policy, memory_order_release);
-		l->policy = p;
-		atomic_fetch_add(&l->reloads, 1);
-	} else {
-		atomic_store_explicit(&l->retired, p, memory_order_release);   /* no memory: the old one stays */
+	struct bld_policy *p = atomic_load_explicit(&w->l->pending, memory_order_acquire);
+	bld_engine_share_assets(w->e, atomic_load_explicit(&w->l->pending_assets, memory_order_acquire));
+	if (bld_engine_set_policy(w->e, p) < 0) {
+		/* no memory for its state: judging nothing beats judging with a policy about to be freed */
+		fprintf(stderr, "bollard live: worker %u: no memory for the new policy: it judges nothing now\n", w->id);
+		bld_engine_set_policy(w->e, NULL);
+	}
+	w->gen = gen;
+	atomic_store_explicit(&w->acked, gen, memory_order_release);
+}
+
+/* Process what rx holds: n packets of pkts. */
+static void process(struct worker *w, const struct bld_pkt *pkts, unsigned n)
+{
+	bld_engine_process_burst(w->e, pkts, n);
+	bld_dpdk_rx_done(w->rx);
+	atomic_fetch_add_explicit(&w->l->packets, n, memory_order_relaxed);
+}
+
+/* One pass over the ports: the only worker, or worker 0 feeding the others. */
+static void receive_ports(struct worker *w, struct bld_pkt *pkts)
+{
+	struct live *l = w->l;
+	for (unsigned i = 0; i < l->n_ports; i++) {
+		if (!l->dist) {
+			unsigned n = bld_dpdk_rx_burst(w->rx, l->ports[i], pkts);
+			if (n)
+				process(w, pkts, n);
+			continue;
+		}
+		uint64_t latest;
+		unsigned n = bld_dpdk_rx_spread(w->rx, l->dist, l->ports[i], pkts, &latest);
+		if (n)
+			process(w, pkts, n);
+		if (latest > atomic_load_explicit(&l->clock, memory_order_relaxed)) {
+			atomic_store_explicit(&l->clock, latest, memory_order_release);   /* after the packets went out */
+			bld_engine_advance(w->e, latest);
+		}
 	}
 }
 
-/* The worker lcore: every port's queue in turn, bursts straight into the engine. */
-static int worker(void *arg)
+/* A worker fed by worker 0: what came, then the clock (read first: every packet up to it is in the ring). */
+static void receive_ring(struct worker *w, struct bld_pkt *pkts)
 {
-	struct live *l = arg;
+	uint64_t clock = atomic_load_explicit(&w->l->clock, memory_order_acquire);
+	bool drained = false;
+	for (unsigned b = 0; b < TAKE_BURSTS && !drained; b++) {
+		unsigned n = bld_dpdk_dist_take(w->rx, w->l->dist, w->id, pkts);
+		drained = n < BLD_BURST_MAX;
+		if (n)
+			process(w, pkts, n);
+	}
+	if (drained)   /* only then is every packet up to the clock processed: no early silence, no early expiry */
+		bld_engine_advance(w->e, clock);
+}
+
+/* A worker lcore: packets into its engine until told to stop; reloads and counters between bursts. */
+static int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct live *l = w->l;
 	struct bld_pkt pkts[BLD_BURST_MAX];
 	while (!atomic_load_explicit(&l->stop, memory_order_relaxed)) {
-		uint64_t got = 0;
-		for (unsigned i = 0; i < l->n_ports; i++) {
-			unsigned n = bld_dpdk_rx_burst(l->rx, l->ports[i], pkts);
-			if (!n)
-				continue;
-			bld_engine_process_burst(l->e, pkts, n);
-			bld_dpdk_rx_done(l->rx);
-			got += n;
-		}
-		if (got)
-			atomic_fetch_add_explicit(&l->packets, got, memory_order_relaxed);
-		if (atomic_load_explicit(&l->next, memory_order_relaxed))
-			take_policy(l);
+		if (w->id == 0)
+			receive_ports(w, pkts);
+		else
+			receive_ring(w, pkts);
+		unsigned gen = atomic_load_explicit(&l->gen, memory_order_acquire);
+		if (gen != w->gen)
+			take_policy(w, gen);
 		uint64_t now = mono_ns();
-		if (now >= l->next_snap_ns) {
-			l->next_snap_ns = now + SNAPSHOT_NS;
-			publish(l);
+		if (now >= w->next_snap_ns) {
+			w->next_snap_ns = now + SNAPSHOT_NS;
+			publish(w);
 		}
 	}
+	if (w->id != 0)   /* what worker 0 sent before it stopped */
+		receive_ring(w, pkts);
 	return 0;
 }
 
-/* /bollard/stats: the worker's last published counters. */
+/* Every worker's last published counters, added up. */
+static void snapshot(struct live *l, struct bld_engine_stats *s, struct bld_policy_eval_stats *ps)
+{
+	memset(s, 0, sizeof(*s));
+	memset(ps, 0, sizeof(*ps));
+	pthread_mutex_lock(&l->snap_lock);
+	for (unsigned i = 0; i < l->n_workers; i++) {
+		bld_engine_stats_add(s, &l->w[i].snap);
+		ps->reported += l->w[i].psnap.reported;
+		ps->capacity += l->w[i].psnap.capacity;
+		for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
+			ps->alerts[k] += l->w[i].psnap.alerts[k];
+	}
+	pthread_mutex_unlock(&l->snap_lock);
+}
+
+/* /bollard/stats: the workers' last published counters. */
 static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 {
 	struct live *l = ctx;
-	pthread_mutex_lock(&l->snap_lock);
-	struct bld_engine_stats s = l->snap;
-	struct bld_policy_eval_stats ps = l->psnap;
-	pthread_mutex_unlock(&l->snap_lock);
-	uint64_t alerts = 0;
+	struct bld_engine_stats s;
+	struct bld_policy_eval_stats ps;
+	snapshot(l, &s, &ps);
+	uint64_t alerts = 0, dropped = 0;
 	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
 		alerts += ps.alerts[k];
-	put(d, "workers", 1);
+	for (unsigned i = 0; i < l->n_workers; i++)
+		dropped += bld_dpdk_dist_dropped(l->dist, i);
+	put(d, "workers", l->n_workers);
 	put(d, "packets", s.packets);
 	put(d, "bytes", s.bytes);
+	put(d, "dropped", dropped);
 	put(d, "flows_active", s.flows.active);
 	put(d, "flows_created", s.flows.created);
 	put(d, "flows_evicted", s.flows.evicted);
@@ -233,7 +327,7 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	put(d, "alerts", alerts);
 	put(d, "alert_lines", ps.reported);
 	put(d, "policy_capacity", ps.capacity);
-	put(d, "policy_reloads", atomic_load(&l->reloads));
+	put(d, "policy_reloads", __atomic_load_n(&l->reloads, __ATOMIC_RELAXED));
 }
 
 /* SIGHUP: load the policy file again; a policy with errors is not used (they are said), the one in force stays. */
@@ -243,8 +337,8 @@ static void reload(struct live *l, const char *path)
 		fprintf(stderr, "bollard live: SIGHUP: no --policy to reload\n");
 		return;
 	}
-	if (atomic_load(&l->next)) {
-		fprintf(stderr, "bollard live: SIGHUP: the previous reload is not taken yet\n");
+	if (l->old) {
+		fprintf(stderr, "bollard live: SIGHUP: the previous reload is not taken by every worker yet\n");
 		return;
 	}
 	struct bld_policy *p = bld_policy_open("live", path);
@@ -256,7 +350,35 @@ static void reload(struct live *l, const char *path)
 	bld_policy_info(p, &info);
 	fprintf(stderr, "bollard live: SIGHUP: %s loaded (%u hosts, %u rules): it takes over between two bursts\n",
 		path, info.hosts, info.rules);
-	atomic_store_explicit(&l->next, p, memory_order_release);
+	struct bld_policy_assets *a = NULL;
+	if (l->n_workers > 1 && !(a = bld_policy_assets_create())) {
+		fprintf(stderr, "bollard live: SIGHUP: out of memory: the policy in force stays\n");
+		bld_policy_free(p);
+		return;
+	}
+	l->old = l->policy;
+	l->old_assets = l->assets;
+	l->policy = p;
+	l->assets = a;
+	atomic_store_explicit(&l->pending_assets, a, memory_order_release);
+	atomic_store_explicit(&l->pending, p, memory_order_release);
+	atomic_fetch_add_explicit(&l->gen, 1, memory_order_release);
+}
+
+/* The replaced policy, once no worker judges with it. */
+static void retire(struct live *l)
+{
+	if (!l->old)
+		return;
+	unsigned gen = atomic_load(&l->gen);
+	for (unsigned i = 0; i < l->n_workers; i++)
+		if (atomic_load_explicit(&l->w[i].acked, memory_order_acquire) != gen)
+			return;
+	bld_policy_free(l->old);
+	bld_policy_assets_free(l->old_assets);
+	l->old = NULL;
+	l->old_assets = NULL;
+	__atomic_add_fetch(&l->reloads, 1, __ATOMIC_RELAXED);
 }
 
 static double now_s(void)
@@ -268,6 +390,12 @@ static double now_s(void)
 
 static void print_ports(const struct live *l, FILE *out)
 {
+	uint64_t dropped = 0;
+	for (unsigned i = 0; i < l->n_workers; i++)
+		dropped += bld_dpdk_dist_dropped(l->dist, i);
+	if (l->dist)
+		fprintf(out, "%u workers: %llu packets dropped by Bollard (a worker's ring full for a second)\n", l->n_workers,
+			(unsigned long long)dropped);
 	for (unsigned i = 0; i < l->n_ports; i++) {
 		struct bld_dpdk_port_stats st;
 		bld_dpdk_port_stats(l->ports[i], &st);
@@ -291,7 +419,7 @@ static void watch(struct live *l, const struct live_opts *o)
 			reload_asked = 0;
 			reload(l, o->run.policy_path);
 		}
-		bld_policy_free(atomic_exchange(&l->retired, NULL));
+		retire(l);
 		double now = now_s();
 		uint64_t n = atomic_load_explicit(&l->packets, memory_order_relaxed);
 		if (n != last) {
@@ -304,9 +432,9 @@ static void watch(struct live *l, const struct live_opts *o)
 			break;
 		if (o->stats_s && now - last_stats >= o->stats_s) {
 			last_stats = now;
-			pthread_mutex_lock(&l->snap_lock);
-			struct bld_engine_stats s = l->snap;
-			pthread_mutex_unlock(&l->snap_lock);
+			struct bld_engine_stats s;
+			struct bld_policy_eval_stats ps;
+			snapshot(l, &s, &ps);
 			fprintf(stderr, "bollard live: %.0f s: %llu packets, %llu flows active, %llu operations\n", now - start,
 				(unsigned long long)s.packets, (unsigned long long)s.flows.active,
 				(unsigned long long)s.ops);
@@ -315,6 +443,32 @@ static void watch(struct live *l, const struct live_opts *o)
 	}
 	if (signalled)
 		fprintf(stderr, "bollard live: %s: stopping\n", signalled == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* The workers' engines, flow ids kept apart (worker w numbers its flows w+1, w+1+n, ...). */
+static int make_workers(struct live *l, struct bld_run_outputs *out, const struct live_opts *o)
+{
+	struct bld_engine_config cfg;
+	bld_engine_config_default(&cfg);
+	if (o->run.max_flows)
+		cfg.flow.max_flows = o->run.max_flows;
+	cfg.flow.id_step = l->n_workers;
+	cfg.dissect = !o->run.no_dissect;
+	cfg.policy = l->policy;
+	bld_run_outputs_attach(out, &cfg);
+	if (l->n_workers > 1 && !(l->assets = bld_policy_assets_create()))
+		return -1;
+	for (unsigned i = 0; i < l->n_workers; i++) {
+		struct worker *w = &l->w[i];
+		w->l = l;
+		w->id = i;
+		cfg.flow.id_first = i + 1;
+		if (!(w->e = bld_engine_create(&cfg)) || !(w->rx = bld_dpdk_rx_create()))
+			return -1;
+		bld_engine_share_assets(w->e, l->assets);
+		publish(w);
+	}
+	return 0;
 }
 
 int bld_cmd_live(int argc, char **argv)
@@ -326,14 +480,16 @@ int bld_cmd_live(int argc, char **argv)
 		return BLD_EXIT_USAGE;
 
 	int status = BLD_EXIT_USAGE;
+	static struct live l;   /* big (the workers), and the telemetry thread may look at it until the EAL is gone */
+	memset(&l, 0, sizeof(l));
+	pthread_mutex_init(&l.snap_lock, NULL);
+	pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct bld_run_outputs out = { 0 };
-	struct live l = { .snap_lock = PTHREAD_MUTEX_INITIALIZER };
-	struct bld_policy *policy = NULL;   /* until the worker owns it (l.policy) */
 	char err[512];
-	bool eal = false;
+	bool eal = false, launched = false;
 
 	/* everything that can be checked is, before the EAL takes the ports */
-	if (o.run.policy_path && !(policy = bld_policy_open("live", o.run.policy_path)))
+	if (o.run.policy_path && !(l.policy = bld_policy_open("live", o.run.policy_path)))
 		return BLD_EXIT_USAGE;
 	if (bld_run_outputs_open(&out, &o.run) < 0)
 		goto out;
@@ -352,7 +508,15 @@ int bld_cmd_live(int argc, char **argv)
 		goto out;
 	}
 	eal = true;
-	int n_ports = bld_dpdk_ports_start(err, sizeof(err));
+	unsigned lcores = bld_dpdk_worker_lcores();
+	l.n_workers = o.workers ? o.workers : lcores;
+	if (l.n_workers == 0 || l.n_workers > lcores || l.n_workers > MAX_WORKERS) {
+		fprintf(stderr, "bollard live: %s: give the EAL one lcore more than the workers (-l 0,1 for one worker, "
+				"-l 0-2 for two): the first one controls\n",
+			lcores ? "not enough lcores" : "no worker lcore");
+		goto out;
+	}
+	int n_ports = bld_dpdk_ports_start(l.n_workers, err, sizeof(err));
 	if (n_ports < 0) {
 		fprintf(stderr, "bollard live: %s\n", err);
 		goto out;
@@ -362,52 +526,64 @@ int bld_cmd_live(int argc, char **argv)
 			l.ports[l.n_ports++] = p;
 			bld_report_input(out.report, bld_dpdk_port_name(p), 0, NULL);
 		}
-
-	struct bld_engine_config cfg;
-	bld_engine_config_default(&cfg);
-	if (o.run.max_flows)
-		cfg.flow.max_flows = o.run.max_flows;
-	cfg.dissect = !o.run.no_dissect;
-	cfg.policy = policy;
-	bld_run_outputs_attach(&out, &cfg);
-	if (!(l.e = bld_engine_create(&cfg)) || !(l.rx = bld_dpdk_rx_create()))
+	if (l.n_workers > 1) {
+		out.lock = &out_lock;
+		if (!(l.dist = bld_dpdk_dist_create(l.n_workers, err, sizeof(err)))) {
+			fprintf(stderr, "bollard live: %s\n", err);
+			goto out;
+		}
+	}
+	if (make_workers(&l, &out, &o) < 0)
 		goto nomem;
-	l.policy = policy;
-	policy = NULL;
-	publish(&l);
 	bld_dpdk_telemetry(telemetry, &l);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (!bld_dpdk_launch(worker, &l)) {
-		fprintf(stderr, "bollard live: no worker lcore: give the EAL two lcores at least (-l 0,1): the first "
-				"controls, the next one captures\n");
+	void *args[MAX_WORKERS];
+	for (unsigned i = 0; i < l.n_workers; i++)
+		args[i] = &l.w[i];
+	launched = true;
+	if (!bld_dpdk_launch(l.n_workers, worker_main, args)) {
+		fprintf(stderr, "bollard live: cannot start the workers on their lcores\n");
 		goto out;
 	}
 	watch(&l, &o);
-	atomic_store(&l.stop, true);
-	bld_dpdk_wait();
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-
-	bld_engine_finish(l.e);   /* flows still open end here, as at the end of a capture */
-	print_ports(&l, stderr);
-	status = bld_run_outputs_finish(&out, &o.run, l.e);
-	goto out;
-
+	status = BLD_EXIT_OK;
+out:
+	if (launched) {
+		atomic_store(&l.stop, true);
+		bld_dpdk_wait();
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+	}
+	if (status == BLD_EXIT_OK) {
+		struct bld_engine_stats sum = { 0 };
+		for (unsigned i = 0; i < l.n_workers; i++) {
+			struct bld_engine_stats s;
+			bld_engine_finish(l.w[i].e);   /* flows still open end here, as at the end of a capture */
+			bld_engine_stats(l.w[i].e, &s);
+			bld_engine_stats_add(&sum, &s);
+		}
+		print_ports(&l, stderr);
+		status = bld_run_outputs_finish(&out, &o.run, &sum);
+	}
+	goto done;
 nomem:
 	fprintf(stderr, "bollard live: out of memory\n");
-out:
+done:
 	bld_run_outputs_close(&out);
-	bld_dpdk_rx_destroy(l.rx);
-	bld_engine_destroy(l.e);
+	for (unsigned i = 0; i < l.n_workers; i++) {
+		bld_dpdk_rx_destroy(l.w[i].rx);
+		bld_engine_destroy(l.w[i].e);
+	}
+	bld_dpdk_dist_destroy(l.dist);
 	if (eal)
 		bld_dpdk_cleanup();
-	bld_policy_free(policy);
 	bld_policy_free(l.policy);
-	bld_policy_free(atomic_load(&l.next));
-	bld_policy_free(atomic_load(&l.retired));
+	bld_policy_free(l.old);
+	bld_policy_assets_free(l.assets);
+	bld_policy_assets_free(l.old_assets);
 	return status;
 }

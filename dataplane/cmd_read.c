@@ -174,7 +174,9 @@ int bld_cmd_read(int argc, char **argv)
 	}
 	progress_show(&prog, 0, true);
 	bld_engine_finish(e);
-	int end = bld_run_outputs_finish(&out, &o.run, e);
+	struct bld_engine_stats stats;
+	bld_engine_stats(e, &stats);
+	int end = bld_run_outputs_finish(&out, &o.run, &stats);
 	if (end != BLD_EXIT_OK)
 		status = end;
 out:

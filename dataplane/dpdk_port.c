@@ -14,11 +14,17 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
 #include <rte_telemetry.h>
+
+#include "spread.h"
 
 #define RX_DESC 1024                 /* per port: the NIC's ring */
 #define MBUF_CACHE 256
 #define LINEAR_MAX 65536             /* a multi-segment packet, copied whole */
+#define RING_SIZE 4096               /* per worker fed by worker 0 */
+#define RING_WAIT_NS 1000000000ull   /* a full ring holds the receiver back this long before a drop */
 
 static struct rte_mempool *pool;
 static unsigned n_ports;
@@ -29,7 +35,8 @@ static bool port_up[BLD_DPDK_MAX_PORTS];
 static int ts_offset = -1;
 static uint64_t ts_flag;
 static uint64_t tsc_hz, tsc0, epoch0_ns;       /* the TSC clock, mapped onto the Unix epoch at start */
-static unsigned worker_lcore = RTE_MAX_LCORE;
+static unsigned worker_lcores[RTE_MAX_LCORE], n_launched;
+static int time_offset = -1;                   /* our dynfield: a packet's time, from receipt to its worker */
 
 int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
 {
@@ -51,7 +58,7 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
 	return 0;
 }
 
-int bld_dpdk_ports_start(char *err, size_t err_len)
+int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len)
 {
 	uint16_t avail = rte_eth_dev_count_avail();
 	if (avail == 0) {
@@ -63,7 +70,8 @@ int bld_dpdk_ports_start(char *err, size_t err_len)
 		return -1;
 	}
 	/* every descriptor filled, a burst in flight per port, the per-lcore caches */
-	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) + rte_lcore_count() * MBUF_CACHE + 1023;
+	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) + rte_lcore_count() * MBUF_CACHE + 1023 +
+			 (workers > 1 ? (workers - 1) * (RING_SIZE + BLD_BURST_MAX) : 0);
 	pool = rte_pktmbuf_pool_create("bollard_rx", mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!pool) {
 		snprintf(err, err_len, "cannot allocate %u mbufs: %s (more memory: -m MB, or hugepages)", mbufs,
@@ -71,6 +79,12 @@ int bld_dpdk_ports_start(char *err, size_t err_len)
 		return -1;
 	}
 	rte_mbuf_dyn_rx_timestamp_register(&ts_offset, &ts_flag);
+	static const struct rte_mbuf_dynfield time_field = { .name = "bollard_time_ns", .size = sizeof(uint64_t),
+							     .align = __alignof__(uint64_t) };
+	if ((time_offset = rte_mbuf_dynfield_register(&time_field)) < 0) {
+		snprintf(err, err_len, "cannot register an mbuf field: %s", rte_strerror(rte_errno));
+		return -1;
+	}
 	uint16_t p;
 	RTE_ETH_FOREACH_DEV(p) {
 		if (p >= BLD_DPDK_MAX_PORTS) {
@@ -135,37 +149,153 @@ void bld_dpdk_rx_destroy(struct bld_dpdk_rx *rx)
 	free(rx);
 }
 
-unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts)
+/* A packet's time: the port's stamp (net_pcap: the capture's, in microseconds), else the burst's TSC time. */
+static uint64_t packet_time(const struct rte_mbuf *m, bool stamps, uint64_t burst_ns)
 {
-	uint16_t n = rte_eth_rx_burst(port, 0, rx->mbufs, BLD_BURST_MAX);
-	rx->n = n;
+	return stamps && (m->ol_flags & ts_flag) ? *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *) * 1000u : burst_ns;
+}
+
+static uint64_t burst_time(void)
+{
+	return epoch0_ns + (rte_get_tsc_cycles() - tsc0) * 1000000000ull / tsc_hz;
+}
+
+/* The view of mbuf m (kept in rx slot i) as packet p; a multi-segment packet copied into one buffer. */
+static void view(struct bld_dpdk_rx *rx, unsigned i, struct rte_mbuf *m, struct bld_pkt *p)
+{
+	rx->mbufs[i] = m;
+	p->wirelen = p->caplen = m->pkt_len;
+	p->linktype = BLD_LINK_ETHERNET;
+	p->port = m->port;
+	p->ts_ns = *RTE_MBUF_DYNFIELD(m, time_offset, uint64_t *);
+	p->data = rte_pktmbuf_mtod(m, const uint8_t *);
+	if (m->nb_segs == 1)
+		return;
+	if (!rx->linear[i] && !(rx->linear[i] = malloc(LINEAR_MAX))) {
+		p->caplen = 0;   /* counted by decode as too short: seen, not parsed */
+		return;
+	}
+	uint32_t len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
+	p->data = rte_pktmbuf_read(m, 0, len, rx->linear[i]);
+	p->caplen = len;
+}
+
+/* A burst from the port, each mbuf stamped with its packet time. */
+static uint16_t receive(uint16_t port, struct rte_mbuf **mbufs, uint64_t *latest)
+{
+	uint16_t n = rte_eth_rx_burst(port, 0, mbufs, BLD_BURST_MAX);
+	*latest = 0;
 	if (!n)
 		return 0;
-	uint64_t burst_ns = epoch0_ns + (rte_get_tsc_cycles() - tsc0) * 1000000000ull / tsc_hz;
+	uint64_t burst_ns = burst_time();
 	bool stamps = port < BLD_DPDK_MAX_PORTS && port_stamps[port] && ts_offset >= 0;
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = rx->mbufs[i];
-		struct bld_pkt *p = &pkts[i];
-		p->wirelen = p->caplen = m->pkt_len;
-		p->linktype = BLD_LINK_ETHERNET;
-		p->port = port;
-		p->ts_ns = stamps && (m->ol_flags & ts_flag)
-				   ? *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *) * 1000u
-				   : burst_ns;
-		if (m->nb_segs == 1) {
-			p->data = rte_pktmbuf_mtod(m, const uint8_t *);
-			continue;
-		}
-		if (!rx->linear[i] && !(rx->linear[i] = malloc(LINEAR_MAX))) {
-			p->caplen = 0;   /* counted by decode as too short: seen, not parsed */
-			p->data = rte_pktmbuf_mtod(m, const uint8_t *);
-			continue;
-		}
-		uint32_t len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
-		p->data = rte_pktmbuf_read(m, 0, len, rx->linear[i]);
-		p->caplen = len;
+		uint64_t t = packet_time(mbufs[i], stamps, burst_ns);
+		*RTE_MBUF_DYNFIELD(mbufs[i], time_offset, uint64_t *) = t;
+		if (t > *latest)
+			*latest = t;
 	}
 	return n;
+}
+
+unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts)
+{
+	struct rte_mbuf *m[BLD_BURST_MAX];
+	uint64_t latest;
+	uint16_t n = receive(port, m, &latest);
+	for (uint16_t i = 0; i < n; i++)
+		view(rx, i, m[i], &pkts[i]);
+	rx->n = n;
+	return n;
+}
+
+struct bld_dpdk_dist {
+	unsigned workers;
+	struct rte_ring *ring[RTE_MAX_LCORE];
+	uint64_t dropped[RTE_MAX_LCORE];
+};
+
+struct bld_dpdk_dist *bld_dpdk_dist_create(unsigned workers, char *err, size_t err_len)
+{
+	struct bld_dpdk_dist *d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	d->workers = workers;
+	for (unsigned w = 1; w < workers; w++) {
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "bollard_w%u", w);
+		d->ring[w] = rte_ring_create(name, RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!d->ring[w]) {
+			snprintf(err, err_len, "cannot make the ring of worker %u: %s", w, rte_strerror(rte_errno));
+			bld_dpdk_dist_destroy(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void bld_dpdk_dist_destroy(struct bld_dpdk_dist *d)
+{
+	if (!d)
+		return;
+	for (unsigned w = 1; w < d->workers; w++) {
+		void *m;
+		while (d->ring[w] && rte_ring_dequeue(d->ring[w], &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(d->ring[w]);
+	}
+	free(d);
+}
+
+/* Hand m to worker w, waiting a while for room: a slow worker holds the receiver back rather than losing packets. */
+static void send_on(struct bld_dpdk_dist *d, unsigned w, struct rte_mbuf *m)
+{
+	if (rte_ring_enqueue(d->ring[w], m) == 0)
+		return;
+	uint64_t give_up = rte_get_tsc_cycles() + RING_WAIT_NS * tsc_hz / 1000000000ull;
+	while (rte_ring_enqueue(d->ring[w], m) != 0) {
+		if (rte_get_tsc_cycles() > give_up) {
+			d->dropped[w]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rte_pause();
+	}
+}
+
+unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, struct bld_pkt *pkts,
+			    uint64_t *latest)
+{
+	struct rte_mbuf *m[BLD_BURST_MAX];
+	uint16_t n = receive(port, m, latest);
+	unsigned own = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct bld_pkt probe = { .data = rte_pktmbuf_mtod(m[i], const uint8_t *), .caplen = m[i]->data_len };
+		unsigned w = bld_spread_worker(&probe, d->workers);
+		if (w == 0)
+			view(rx, own, m[i], &pkts[own]), own++;
+		else
+			send_on(d, w, m[i]);
+	}
+	rx->n = own;
+	return own;
+}
+
+unsigned bld_dpdk_dist_take(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, unsigned w, struct bld_pkt *pkts)
+{
+	void *m[BLD_BURST_MAX];
+	unsigned n = rte_ring_dequeue_burst(d->ring[w], m, BLD_BURST_MAX, NULL);
+	for (unsigned i = 0; i < n; i++)
+		view(rx, i, m[i], &pkts[i]);
+	rx->n = n;
+	return n;
+}
+
+uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w)
+{
+	return d && w < d->workers ? d->dropped[w] : 0;
 }
 
 void bld_dpdk_rx_done(struct bld_dpdk_rx *rx)
@@ -188,18 +318,27 @@ void bld_dpdk_port_stats(uint16_t port, struct bld_dpdk_port_stats *st)
 	st->nombuf = s.rx_nombuf;
 }
 
-bool bld_dpdk_launch(int (*fn)(void *), void *arg)
+unsigned bld_dpdk_worker_lcores(void)
 {
-	worker_lcore = rte_get_next_lcore(-1, 1, 0);
-	if (worker_lcore >= RTE_MAX_LCORE)
-		return false;
-	return rte_eal_remote_launch(fn, arg, worker_lcore) == 0;
+	return rte_lcore_count() - 1;
+}
+
+bool bld_dpdk_launch(unsigned n, int (*fn)(void *), void *const *args)
+{
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	for (unsigned w = 0; w < n; w++, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+		if (lcore >= RTE_MAX_LCORE || rte_eal_remote_launch(fn, args[w], lcore) != 0)
+			return false;
+		worker_lcores[n_launched++] = lcore;
+	}
+	return true;
 }
 
 void bld_dpdk_wait(void)
 {
-	if (worker_lcore < RTE_MAX_LCORE)
-		rte_eal_wait_lcore(worker_lcore);
+	for (unsigned i = 0; i < n_launched; i++)
+		rte_eal_wait_lcore(worker_lcores[i]);
+	n_launched = 0;
 }
 
 static bld_dpdk_tel_fill tel_fill;   /* telemetry callbacks take no context: one registration per process */

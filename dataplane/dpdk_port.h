@@ -33,9 +33,10 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len);
  * Configure and start every port the EAL found (PCI devices it may use,
  * vdevs): one RX queue each, a mempool of mbufs sized for the ports'
  * descriptor rings and the bursts in flight, promiscuous where the port
- * has it.  The number of ports, or -1 with a message.
+ * has it; with several workers, room for their rings too.  The number of
+ * ports, or -1 with a message.
  */
-int bld_dpdk_ports_start(char *err, size_t err_len);
+int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len);
 
 /* The port's name ("net_pcap0", "0000:01:00.0") and driver. */
 const char *bld_dpdk_port_name(uint16_t port);
@@ -54,6 +55,27 @@ void bld_dpdk_rx_destroy(struct bld_dpdk_rx *rx);
 unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts);
 void bld_dpdk_rx_done(struct bld_dpdk_rx *rx);
 
+/*
+ * Several workers fed by single-queue ports (most virtual devices): worker
+ * 0 receives, keeps its share and passes every other packet to its
+ * worker's ring, chosen by the symmetric hash of spread.h.  A full ring
+ * holds the receiver back (the port then misses, and says so) for up to
+ * a second before the packet is dropped and counted.
+ */
+struct bld_dpdk_dist;
+struct bld_dpdk_dist *bld_dpdk_dist_create(unsigned workers, char *err, size_t err_len);
+void bld_dpdk_dist_destroy(struct bld_dpdk_dist *d);
+
+/* Worker 0: a burst from the port; its own share into pkts, the rest sent on.  *latest: the burst's latest packet time (0: none). */
+unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, struct bld_pkt *pkts,
+			    uint64_t *latest);
+
+/* Worker w > 0: up to a burst of what worker 0 sent it. */
+unsigned bld_dpdk_dist_take(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, unsigned w, struct bld_pkt *pkts);
+
+/* Packets worker w's ring had no room for, dropped. */
+uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w);
+
 struct bld_dpdk_port_stats {
 	uint64_t packets, bytes;     /* received by the port */
 	uint64_t missed;             /* dropped by the port: no descriptor free (imissed) */
@@ -61,8 +83,11 @@ struct bld_dpdk_port_stats {
 };
 void bld_dpdk_port_stats(uint16_t port, struct bld_dpdk_port_stats *st);
 
-/* Run fn(arg) on the first worker lcore, or here when the EAL was given one lcore only (false). */
-bool bld_dpdk_launch(int (*fn)(void *), void *arg);
+/* The lcores after the main one: the workers there can be. */
+unsigned bld_dpdk_worker_lcores(void);
+
+/* Run fn(args[w]) for w < n, each on its own lcore after the main one; false when there are not n. */
+bool bld_dpdk_launch(unsigned n, int (*fn)(void *), void *const *args);
 void bld_dpdk_wait(void);
 
 /*

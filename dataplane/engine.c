@@ -26,6 +26,8 @@ struct bld_engine {
 	const struct bld_flow *cur_flow;
 	struct bld_op op;                 /* scratch record, reused for every PDU */
 	struct bld_policy_eval *policy;   /* judging against cfg.policy, or NULL */
+	uint64_t now;                     /* the latest packet time, this worker's or another's (advance) */
+	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
@@ -460,6 +462,8 @@ static void process_one(struct bld_engine *e, const struct bld_pkt *p)
 	if (ts > e->stats.ts_last)
 		e->stats.ts_last = ts;
 
+	if (ts > e->now)
+		e->now = ts;
 	bld_flow_table_expire(e->flows, ts);
 	bld_ipfrag_expire(e->frag, ts, e->stats.decode);
 	if (e->policy)
@@ -496,11 +500,47 @@ unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pk
 	return n;
 }
 
+void bld_engine_advance(struct bld_engine *e, uint64_t ts)
+{
+	if (ts <= e->now)
+		return;
+	e->now = ts;
+	bld_flow_table_expire(e->flows, ts);
+	bld_ipfrag_expire(e->frag, ts, e->stats.decode);
+	if (e->policy)
+		bld_policy_eval_tick(e->policy, ts);
+}
+
+void bld_engine_stats_add(struct bld_engine_stats *sum, const struct bld_engine_stats *s)
+{
+	if (s->packets && (!sum->packets || s->ts_first < sum->ts_first))
+		sum->ts_first = s->ts_first;
+	if (s->ts_last > sum->ts_last)
+		sum->ts_last = s->ts_last;
+	sum->packets += s->packets;
+	sum->bytes += s->bytes;
+	sum->ip_packets += s->ip_packets;
+	sum->l2_packets += s->l2_packets;
+	for (int i = 0; i < BLD_DECODE_COUNTER_MAX; i++)
+		sum->decode[i] += s->decode[i];
+	for (int i = 0; i < BLD_STREAM_COUNTER_MAX; i++)
+		sum->stream[i] += s->stream[i];
+	for (int i = 0; i < BLD_EVENT_MAX; i++)
+		sum->events[i] += s->events[i];
+	sum->ops += s->ops;
+	sum->sessions += s->sessions;
+	sum->flows.created += s->flows.created;
+	sum->flows.ended += s->flows.ended;
+	sum->flows.evicted += s->flows.evicted;
+	sum->flows.active += s->flows.active;
+	sum->flows.peak += s->flows.peak;   /* an upper bound: the workers' peaks need not coincide */
+}
+
 void bld_engine_finish(struct bld_engine *e)
 {
 	bld_flow_table_flush(e->flows);
 	if (e->policy)
-		bld_policy_eval_finish(e->policy, e->stats.ts_last);
+		bld_policy_eval_finish(e->policy, e->now > e->stats.ts_last ? e->now : e->stats.ts_last);
 }
 
 int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
@@ -514,7 +554,16 @@ int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
 	}
 	e->policy = ev;
 	e->cfg.policy = p;
+	if (ev && e->assets)
+		bld_policy_eval_share_assets(ev, e->assets);
 	return 0;
+}
+
+void bld_engine_share_assets(struct bld_engine *e, struct bld_policy_assets *a)
+{
+	e->assets = a;
+	if (e->policy)
+		bld_policy_eval_share_assets(e->policy, a);
 }
 
 const struct bld_policy_eval *bld_engine_policy_eval(const struct bld_engine *e)

@@ -86,8 +86,26 @@ unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pk
  */
 int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p);
 
+/*
+ * Report asset.new once across the engines sharing a (several workers):
+ * applies to this engine's evaluator now and to those of later policies,
+ * until shared again.  NULL: not shared.
+ */
+void bld_engine_share_assets(struct bld_engine *e, struct bld_policy_assets *a);
+
 /* The policy evaluator (rule hits, alert counts), or NULL without a policy. */
 const struct bld_policy_eval *bld_engine_policy_eval(const struct bld_engine *e);
+
+/*
+ * Packet time has reached ts on another worker: expire flows and tick the
+ * policy as a packet of this time would, so that a worker whose own
+ * traffic paused keeps the same clock as the others (bld_engine_finish
+ * then ends at the latest time too).  Times in the past are ignored.
+ */
+void bld_engine_advance(struct bld_engine *e, uint64_t ts);
+
+/* The engine's counters added into sum (several workers' totals; the time range spans both). */
+void bld_engine_stats_add(struct bld_engine_stats *sum, const struct bld_engine_stats *s);
 
 /* End of input: end every flow (EOF). */
 void bld_engine_finish(struct bld_engine *e);

@@ -39,7 +39,7 @@ struct bld_flow_table {
 	uint32_t next_unused;     /* slots above this were never used: no need to stack them */
 	struct lru lru[BLD_FLOW_CLASS_MAX];
 	uint64_t next_deadline;   /* no list head expires at or before this packet time */
-	uint64_t next_id;
+	uint64_t next_id, id_step;
 	bld_flow_end_fn on_end;
 	void *ctx;
 	struct bld_flow_stats stats;
@@ -66,7 +66,8 @@ struct bld_flow_table *bld_flow_table_create(const struct bld_flow_config *cfg, 
 	t->cfg = *cfg;
 	t->on_end = on_end;
 	t->ctx = ctx;
-	t->next_id = 1;
+	t->next_id = cfg->id_first ? cfg->id_first : 1;
+	t->id_step = cfg->id_step ? cfg->id_step : 1;
 	uint32_t nb = 1;
 	while (nb < cfg->max_flows)
 		nb <<= 1;
@@ -324,7 +325,8 @@ struct bld_flow *bld_flow_table_get(struct bld_flow_table *t, const struct bld_f
 	}
 	struct bld_flow *f = slot(t, i);
 	f->key = *k;
-	f->id = t->next_id++;
+	f->id = t->next_id;
+	t->next_id += t->id_step;
 	f->ts_first = f->ts_last = now;
 	f->class = BLD_FLOW_CLASS_OTHER;
 	f->hash_next = *head;

@@ -100,6 +100,8 @@ typedef void (*bld_flow_end_fn)(void *ctx, struct bld_flow *f, enum bld_flow_end
 struct bld_flow_config {
 	uint32_t max_flows;
 	uint64_t timeout_ns[BLD_FLOW_CLASS_MAX];
+	/* flow ids: id_first, then every id_step (0: 1, 1, 2, ...); several workers' ids stay apart */
+	uint64_t id_first, id_step;
 };
 
 /* Defaults: 1M flows, timeouts in the range Suricata and Zeek use. */

@@ -9,14 +9,28 @@
 #include "flow_record.h"
 #include "op_json.h"
 
+static void lock(struct bld_run_outputs *o)
+{
+	if (o->lock)
+		pthread_mutex_lock(o->lock);
+}
+
+static void unlock(struct bld_run_outputs *o)
+{
+	if (o->lock)
+		pthread_mutex_unlock(o->lock);
+}
+
 static void on_flow_end(void *ctx, struct bld_engine *e, const struct bld_flow *f, enum bld_flow_end why)
 {
 	struct bld_run_outputs *o = ctx;
 	struct bld_flow_record rec;
 	bld_engine_flow_record(e, f, why, &rec);
+	lock(o);
 	bld_report_flow(o->report, &rec);
 	if (o->flows.f && !o->flows.err)
 		o->flows.err = bld_flow_record_write_json(o->flows.f, &rec);
+	unlock(o);
 }
 
 static void on_op(void *ctx, struct bld_engine *e, const struct bld_flow *f, const struct bld_op *op)
@@ -27,7 +41,9 @@ static void on_op(void *ctx, struct bld_engine *e, const struct bld_flow *f, con
 		return;
 	struct bld_endpoints ep;
 	bld_engine_endpoints(f, op->to_server, &ep);
+	lock(o);
 	o->ops.err = bld_op_write_json(o->ops.f, &ep, op);
+	unlock(o);
 }
 
 static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, enum bld_event ev, uint64_t ts_ns,
@@ -39,17 +55,21 @@ static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, 
 		return;
 	struct bld_endpoints ep;
 	bld_engine_endpoints(f, to_server, &ep);
+	lock(o);
 	o->events.err = bld_event_write_json(o->events.f, &ep, bld_engine_flow_proto(f), ev, ts_ns);
+	unlock(o);
 }
 
 static void on_alert(void *ctx, const struct bld_alert *a)
 {
 	struct bld_run_outputs *o = ctx;
+	lock(o);
 	bld_report_alert(o->report, a);
 	if (o->events.f && !o->events.err)
 		o->events.err = bld_alert_write_json(o->events.f, a);
+	unlock(o);
 	if (o->syslog)
-		bld_syslog_send(o->syslog, a);
+		bld_syslog_send(o->syslog, a);   /* thread-safe itself */
 }
 
 void bld_run_outputs_attach(struct bld_run_outputs *o, struct bld_engine_config *cfg)
@@ -172,7 +192,8 @@ int bld_run_outputs_open(struct bld_run_outputs *o, const struct bld_run_opts *o
 	return 0;
 }
 
-int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts *opts, struct bld_engine *e)
+int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts *opts,
+			   const struct bld_engine_stats *stats)
 {
 	int status = BLD_EXIT_OK;
 	if (o->syslog) {   /* every alert is queued now: send what waits, within the flush timeout */
@@ -186,14 +207,12 @@ int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts 
 	written &= bld_out_close(&o->events);
 	if (!written)
 		status = BLD_EXIT_USAGE;
-	struct bld_engine_stats stats;
-	bld_engine_stats(e, &stats);
 	int n;
 	FILE *out = on_stdout(opts, &n) ? stderr : stdout;   /* JSON lines on stdout stay clean */
 	if (opts->json_summary)
-		bld_report_print_json(o->report, &stats, out);
+		bld_report_print_json(o->report, stats, out);
 	else
-		bld_report_print_text(o->report, &stats, out);
+		bld_report_print_text(o->report, stats, out);
 	return status;
 }
 

@@ -9,6 +9,7 @@
 #define BLD_RUN_OUTPUTS_H
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ struct bld_run_outputs {
 	struct bld_out flows, ops, events;   /* closed ones (f NULL) are skipped */
 	struct bld_syslog *syslog;           /* or NULL */
 	struct bld_report *report;
+	pthread_mutex_t *lock;               /* several engines (workers) write: taken around each record */
 };
 
 /*
@@ -81,7 +83,8 @@ int bld_run_outputs_open(struct bld_run_outputs *o, const struct bld_run_opts *o
  * stderr when an output took stdout).  The exit status it calls for: 0, or
  * BLD_EXIT_USAGE when alerts or lines were lost.
  */
-int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts *opts, struct bld_engine *e);
+int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts *opts,
+			   const struct bld_engine_stats *stats);
 
 /* Close whatever is still open, without waiting (an early exit). */
 void bld_run_outputs_close(struct bld_run_outputs *o);

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,7 @@ struct rule_set {
 
 struct bld_policy_eval {
 	const struct bld_policy *p;
+	struct bld_policy_assets *shared_assets;   /* other workers' reports, or NULL */
 	bld_alert_fn fn;
 	void *ctx;
 	uint16_t generation;
@@ -514,6 +516,50 @@ static bool zone_broadcast(const struct bld_policy *p, bld_addr a)
 	return false;
 }
 
+struct bld_policy_assets {
+	uint32_t n_slots;
+	_Atomic uint64_t slot[];   /* address hashes; 0: free */
+};
+
+struct bld_policy_assets *bld_policy_assets_create(void)
+{
+	uint32_t n = 16;
+	while (n < 2 * ASSET_CAP)
+		n *= 2;
+	struct bld_policy_assets *a = calloc(1, sizeof(*a) + n * sizeof(a->slot[0]));
+	if (a)
+		a->n_slots = n;
+	return a;
+}
+
+void bld_policy_assets_free(struct bld_policy_assets *a)
+{
+	free(a);
+}
+
+void bld_policy_eval_share_assets(struct bld_policy_eval *ev, struct bld_policy_assets *a)
+{
+	ev->shared_assets = a;
+}
+
+/* True when this evaluator is the first to report address hash h. */
+static bool assets_claim(struct bld_policy_assets *a, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & (a->n_slots - 1);
+	for (uint32_t probes = 0; probes < a->n_slots; probes++, i = (i + 1) & (a->n_slots - 1)) {
+		uint64_t cur = atomic_load_explicit(&a->slot[i], memory_order_acquire);
+		if (cur == h)
+			return false;
+		if (cur == 0) {
+			if (atomic_compare_exchange_strong(&a->slot[i], &cur, h))
+				return true;
+			if (cur == h)
+				return false;   /* another took this slot for the same address just now */
+		}
+	}
+	return true;   /* full (each evaluator's own cap stops this first): report rather than lose it */
+}
+
 static void check_asset(struct bld_policy_eval *ev, const struct bld_policy_flow *f, bool client, uint32_t cls,
 			uint64_t ts)
 {
@@ -538,6 +584,8 @@ static void check_asset(struct bld_policy_eval *ev, const struct bld_policy_flow
 	t->used++;
 	if (p->has_zones && zone_broadcast(p, side_addr(f, client)))
 		return;
+	if (ev->shared_assets && !assets_claim(ev->shared_assets, h))
+		return;   /* another worker reported it */
 	struct agg a = { .kind = BLD_ALERT_ASSET_NEW, .severity = p->asset_default.severity,
 			 .action = BLD_ACTION_ALERT };
 	fill_base(&a, f);

@@ -147,6 +147,17 @@ struct bld_policy_eval;
 struct bld_policy_eval *bld_policy_eval_create(const struct bld_policy *p, bld_alert_fn fn, void *ctx);
 void bld_policy_eval_destroy(struct bld_policy_eval *ev);
 
+/*
+ * The addresses already reported as asset.new, shared by the evaluators of
+ * several workers so that an address seen by two of them is reported once
+ * (lock-free: the evaluators may run on different threads).  Free it after
+ * every evaluator that shares it.
+ */
+struct bld_policy_assets;
+struct bld_policy_assets *bld_policy_assets_create(void);
+void bld_policy_assets_free(struct bld_policy_assets *a);
+void bld_policy_eval_share_assets(struct bld_policy_eval *ev, struct bld_policy_assets *a);
+
 /* Judge a flow once its protocol is final (or when it ends unclassified). */
 void bld_policy_eval_flow(struct bld_policy_eval *ev, const struct bld_policy_flow *f,
 			  struct bld_policy_flow_state *st, uint64_t ts_ns);
