@@ -25,6 +25,7 @@ struct live_opts {
 	struct bld_run_opts run;
 	double duration_s, idle_s, stats_s;
 	unsigned workers;                    /* 0: one per lcore after the main one */
+	bool inline_mode, fail_open;
 };
 
 #define MAX_WORKERS 64
@@ -42,8 +43,10 @@ struct worker {
 	unsigned gen;                        /* the policy generation this engine judges with */
 	atomic_uint acked;                   /* gen, for main: the old policy is free once every worker moved on */
 	uint64_t next_snap_ns;
+	struct bld_dpdk_fwd fwd;             /* inline: what it forwarded and dropped */
 	struct bld_engine_stats snap;        /* published under l->snap_lock */
 	struct bld_policy_eval_stats psnap;
+	struct bld_dpdk_fwd fwd_snap;
 };
 
 /* Shared between the main lcore, the workers and the telemetry thread. */
@@ -53,6 +56,7 @@ struct live {
 	struct bld_dpdk_dist *dist;          /* several workers: worker 0 feeds the others */
 	uint16_t ports[BLD_DPDK_MAX_PORTS];
 	unsigned n_ports;
+	bool inline_mode, fail_open;
 	atomic_bool stop;
 	atomic_uint_fast64_t packets;        /* handed to the engines: the idle limit watches it */
 	atomic_uint_fast64_t clock;          /* worker 0's latest packet time: the others' engines advance to it */
@@ -91,6 +95,10 @@ static void usage(FILE *out)
 		"      --idle S          stop once no packet arrived for S seconds (a capture replayed\n"
 		"                        through a vdev ends by itself)\n"
 		"      --stats S         print the counters on stderr every S seconds\n"
+		"      --inline          a bump in the wire: ports in pairs (0-1, 2-3, ...), what comes in\n"
+		"                        on one leaves on the other, but the packets of flows the\n"
+		"                        policy refuses with action: drop\n"
+		"      --fail-open       inline: a worker whose input is 3/4 full forwards unanalysed\n"
 		"      --workers N       worker lcores (default: every lcore after the first); one\n"
 		"                        receives and hands each conversation to a worker by its\n"
 		"                        two addresses\n"
@@ -122,8 +130,10 @@ static bool seconds(const char *opt, const char *arg, double *v)
 /* The options up to "--"; the index of the first EAL argument, or -1. */
 static int parse_opts(int argc, char **argv, struct live_opts *o)
 {
-	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS, OPT_WORKERS };
+	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS, OPT_WORKERS, OPT_INLINE, OPT_FAIL_OPEN };
 	static const struct option longopts[] = {
+		{ "inline", no_argument, NULL, OPT_INLINE },
+		{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "idle", required_argument, NULL, OPT_IDLE },
@@ -147,6 +157,12 @@ static int parse_opts(int argc, char **argv, struct live_opts *o)
 		case OPT_STATS:
 			if (!seconds("--stats", optarg, &o->stats_s))
 				return -1;
+			break;
+		case OPT_INLINE:
+			o->inline_mode = true;
+			break;
+		case OPT_FAIL_OPEN:
+			o->fail_open = true;
 			break;
 		case OPT_WORKERS: {
 			char *end;
@@ -174,6 +190,10 @@ static int parse_opts(int argc, char **argv, struct live_opts *o)
 	}
 	if (bld_run_opts_check(&o->run) < 0)
 		return -1;
+	if (o->fail_open && !o->inline_mode) {
+		fprintf(stderr, "bollard live: --fail-open is for --inline\n");
+		return -1;
+	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
 		fprintf(stderr, "bollard live: '%s': the DPDK EAL arguments come after --\n", argv[optind]);
 		return -1;
@@ -198,6 +218,7 @@ static void publish(struct worker *w)
 {
 	pthread_mutex_lock(&w->l->snap_lock);
 	bld_engine_stats(w->e, &w->snap);
+	w->fwd_snap = w->fwd;
 	const struct bld_policy_eval *ev = bld_engine_policy_eval(w->e);
 	if (ev)
 		bld_policy_eval_stats(ev, &w->psnap);
@@ -218,12 +239,26 @@ static void take_policy(struct worker *w, unsigned gen)
 	atomic_store_explicit(&w->acked, gen, memory_order_release);
 }
 
-/* Process what rx holds: n packets of pkts. */
-static void process(struct worker *w, const struct bld_pkt *pkts, unsigned n)
+/*
+ * Process what rx holds: n packets of pkts (from port, for worker 0).
+ * Inline, then forward them but those the policy drops; with --fail-open a
+ * worker whose input is three quarters full forwards them unanalysed.
+ */
+static void process(struct worker *w, const struct bld_pkt *pkts, unsigned n, uint16_t port)
 {
-	bld_engine_process_burst(w->e, pkts, n);
-	bld_dpdk_rx_done(w->rx);
-	atomic_fetch_add_explicit(&w->l->packets, n, memory_order_relaxed);
+	struct live *l = w->l;
+	if (!l->inline_mode) {
+		bld_engine_process_burst(w->e, pkts, n);
+		bld_dpdk_rx_done(w->rx);
+	} else if (l->fail_open && bld_dpdk_behind(l->dist, w->id, port)) {
+		w->fwd.uninspected += n;
+		bld_dpdk_forward(w->rx, (uint16_t)w->id, NULL, &w->fwd);
+	} else {
+		bool drop[BLD_BURST_MAX];
+		bld_engine_process_burst_inline(w->e, pkts, n, drop);
+		bld_dpdk_forward(w->rx, (uint16_t)w->id, drop, &w->fwd);
+	}
+	atomic_fetch_add_explicit(&l->packets, n, memory_order_relaxed);
 }
 
 /* One pass over the ports: the only worker, or worker 0 feeding the others. */
@@ -234,13 +269,13 @@ static void receive_ports(struct worker *w, struct bld_pkt *pkts)
 		if (!l->dist) {
 			unsigned n = bld_dpdk_rx_burst(w->rx, l->ports[i], pkts);
 			if (n)
-				process(w, pkts, n);
+				process(w, pkts, n, l->ports[i]);
 			continue;
 		}
 		uint64_t latest;
 		unsigned n = bld_dpdk_rx_spread(w->rx, l->dist, l->ports[i], pkts, &latest);
 		if (n)
-			process(w, pkts, n);
+			process(w, pkts, n, l->ports[i]);
 		if (latest > atomic_load_explicit(&l->clock, memory_order_relaxed)) {
 			atomic_store_explicit(&l->clock, latest, memory_order_release);   /* after the packets went out */
 			bld_engine_advance(w->e, latest);
@@ -257,7 +292,7 @@ static void receive_ring(struct worker *w, struct bld_pkt *pkts)
 		unsigned n = bld_dpdk_dist_take(w->rx, w->l->dist, w->id, pkts);
 		drained = n < BLD_BURST_MAX;
 		if (n)
-			process(w, pkts, n);
+			process(w, pkts, n, 0);
 	}
 	if (drained)   /* only then is every packet up to the clock processed: no early silence, no early expiry */
 		bld_engine_advance(w->e, clock);
@@ -316,7 +351,20 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 		alerts += ps.alerts[k];
 	for (unsigned i = 0; i < l->n_workers; i++)
 		dropped += bld_dpdk_dist_dropped(l->dist, i);
+	struct bld_dpdk_fwd f = { 0 };
+	pthread_mutex_lock(&l->snap_lock);
+	for (unsigned i = 0; i < l->n_workers; i++) {
+		f.forwarded += l->w[i].fwd_snap.forwarded;
+		f.dropped += l->w[i].fwd_snap.dropped;
+		f.uninspected += l->w[i].fwd_snap.uninspected;
+		f.tx_failed += l->w[i].fwd_snap.tx_failed;
+	}
+	pthread_mutex_unlock(&l->snap_lock);
 	put(d, "workers", l->n_workers);
+	put(d, "inline_forwarded", f.forwarded);
+	put(d, "inline_dropped", f.dropped);
+	put(d, "inline_uninspected", f.uninspected);
+	put(d, "inline_tx_failed", f.tx_failed);
 	put(d, "packets", s.packets);
 	put(d, "bytes", s.bytes);
 	put(d, "dropped", dropped);
@@ -396,6 +444,19 @@ static void print_ports(const struct live *l, FILE *out)
 	if (l->dist)
 		fprintf(out, "%u workers: %llu packets dropped by Bollard (a worker's ring full for a second)\n", l->n_workers,
 			(unsigned long long)dropped);
+	if (l->inline_mode) {
+		struct bld_dpdk_fwd f = { 0 };
+		for (unsigned i = 0; i < l->n_workers; i++) {
+			f.forwarded += l->w[i].fwd.forwarded;
+			f.dropped += l->w[i].fwd.dropped;
+			f.uninspected += l->w[i].fwd.uninspected;
+			f.tx_failed += l->w[i].fwd.tx_failed;
+		}
+		fprintf(out, "inline: %llu packets forwarded (%llu of them unanalysed, fail-open), %llu dropped by the "
+			     "policy, %llu lost: the peer port had no room\n",
+			(unsigned long long)f.forwarded, (unsigned long long)f.uninspected, (unsigned long long)f.dropped,
+			(unsigned long long)f.tx_failed);
+	}
 	for (unsigned i = 0; i < l->n_ports; i++) {
 		struct bld_dpdk_port_stats st;
 		bld_dpdk_port_stats(l->ports[i], &st);
@@ -516,7 +577,9 @@ int bld_cmd_live(int argc, char **argv)
 			lcores ? "not enough lcores" : "no worker lcore");
 		goto out;
 	}
-	int n_ports = bld_dpdk_ports_start(l.n_workers, err, sizeof(err));
+	l.inline_mode = o.inline_mode;
+	l.fail_open = o.fail_open;
+	int n_ports = bld_dpdk_ports_start(l.n_workers, o.inline_mode, err, sizeof(err));
 	if (n_ports < 0) {
 		fprintf(stderr, "bollard live: %s\n", err);
 		goto out;
@@ -526,6 +589,14 @@ int bld_cmd_live(int argc, char **argv)
 			l.ports[l.n_ports++] = p;
 			bld_report_input(out.report, bld_dpdk_port_name(p), 0, NULL);
 		}
+	if (o.inline_mode) {
+		if (l.n_ports % 2) {
+			fprintf(stderr, "bollard live: --inline pairs the ports (0-1, 2-3, ...): %u is odd\n", l.n_ports);
+			goto out;
+		}
+		for (unsigned i = 0; i < l.n_ports; i += 2)
+			bld_dpdk_pair(l.ports[i], l.ports[i + 1]);
+	}
 	if (l.n_workers > 1) {
 		out.lock = &out_lock;
 		if (!(l.dist = bld_dpdk_dist_create(l.n_workers, err, sizeof(err)))) {

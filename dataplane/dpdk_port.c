@@ -32,6 +32,8 @@ static char port_names[BLD_DPDK_MAX_PORTS][RTE_ETH_NAME_MAX_LEN];
 static const char *port_drivers[BLD_DPDK_MAX_PORTS];
 static bool port_stamps[BLD_DPDK_MAX_PORTS];   /* its mbufs carry RX timestamps, in microseconds */
 static bool port_up[BLD_DPDK_MAX_PORTS];
+static uint16_t port_desc[BLD_DPDK_MAX_PORTS];   /* its RX ring's size */
+static uint16_t port_peer[BLD_DPDK_MAX_PORTS];   /* inline: where its packets go */
 static int ts_offset = -1;
 static uint64_t ts_flag;
 static uint64_t tsc_hz, tsc0, epoch0_ns;       /* the TSC clock, mapped onto the Unix epoch at start */
@@ -58,7 +60,7 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
 	return 0;
 }
 
-int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len)
+int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t err_len)
 {
 	uint16_t avail = rte_eth_dev_count_avail();
 	if (avail == 0) {
@@ -70,7 +72,7 @@ int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len)
 		return -1;
 	}
 	/* every descriptor filled, a burst in flight per port, the per-lcore caches */
-	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) + rte_lcore_count() * MBUF_CACHE + 1023 +
+	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) * (inline_mode ? 2 : 1) + rte_lcore_count() * MBUF_CACHE + 1023 +
 			 (workers > 1 ? (workers - 1) * (RING_SIZE + BLD_BURST_MAX) : 0);
 	pool = rte_pktmbuf_pool_create("bollard_rx", mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!pool) {
@@ -95,13 +97,22 @@ int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len)
 		int rc = rte_eth_dev_info_get(p, &info);
 		struct rte_eth_conf conf;
 		memset(&conf, 0, sizeof(conf));
-		uint16_t desc = RX_DESC;
+		uint16_t desc = RX_DESC, tx_desc = RX_DESC;
+		uint16_t txqs = inline_mode ? (uint16_t)workers : 0;
+		if (rc == 0 && txqs > info.max_tx_queues) {
+			snprintf(err, err_len, "port %u (%s): %u TX queues, one per worker, but it has %u", p, info.driver_name,
+				 txqs, info.max_tx_queues);
+			return -1;
+		}
 		if (rc == 0)
-			rc = rte_eth_dev_configure(p, 1, 0, &conf);
+			rc = rte_eth_dev_configure(p, 1, txqs, &conf);
 		if (rc == 0)
-			rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &desc, NULL);
+			rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &desc, &tx_desc);
 		if (rc == 0)
 			rc = rte_eth_rx_queue_setup(p, 0, desc, rte_eth_dev_socket_id(p), NULL, pool);
+		for (uint16_t q = 0; rc == 0 && q < txqs; q++)
+			rc = rte_eth_tx_queue_setup(p, q, tx_desc, rte_eth_dev_socket_id(p), NULL);
+		port_desc[p] = desc;
 		if (rc == 0)
 			rc = rte_eth_dev_start(p);
 		rte_eth_dev_get_name_by_port(p, port_names[p]);
@@ -291,6 +302,53 @@ unsigned bld_dpdk_dist_take(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uns
 		view(rx, i, m[i], &pkts[i]);
 	rx->n = n;
 	return n;
+}
+
+void bld_dpdk_pair(uint16_t a, uint16_t b)
+{
+	port_peer[a] = b;
+	port_peer[b] = a;
+}
+
+#define TX_TRIES 64   /* a busy port: try again this often before a packet is given up */
+
+void bld_dpdk_forward(struct bld_dpdk_rx *rx, uint16_t txq, const bool *drop, struct bld_dpdk_fwd *st)
+{
+	struct rte_mbuf *out[BLD_DPDK_MAX_PORTS][BLD_BURST_MAX];
+	unsigned n_out[BLD_DPDK_MAX_PORTS] = { 0 };
+	bool used[BLD_DPDK_MAX_PORTS] = { false };
+	for (unsigned i = 0; i < rx->n; i++) {
+		struct rte_mbuf *m = rx->mbufs[i];
+		if (drop && drop[i]) {
+			st->dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		uint16_t to = m->port < BLD_DPDK_MAX_PORTS ? port_peer[m->port] : 0;
+		out[to][n_out[to]++] = m;
+		used[to] = true;
+	}
+	rx->n = 0;
+	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS; p++) {
+		if (!used[p])
+			continue;
+		unsigned sent = 0;
+		for (unsigned tries = 0; sent < n_out[p] && tries < TX_TRIES; tries++)
+			sent += rte_eth_tx_burst(p, txq, out[p] + sent, (uint16_t)(n_out[p] - sent));
+		st->forwarded += sent;
+		if (sent < n_out[p]) {
+			st->tx_failed += n_out[p] - sent;
+			rte_pktmbuf_free_bulk(out[p] + sent, n_out[p] - sent);
+		}
+	}
+}
+
+bool bld_dpdk_behind(struct bld_dpdk_dist *d, unsigned w, uint16_t port)
+{
+	if (d && w > 0)
+		return rte_ring_count(d->ring[w]) > RING_SIZE * 3 / 4;
+	int used = rte_eth_rx_queue_count(port, 0);   /* -ENOTSUP on ports that cannot tell: never behind */
+	return used > 0 && port < BLD_DPDK_MAX_PORTS && (unsigned)used > port_desc[port] * 3u / 4u;
 }
 
 uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w)

@@ -33,10 +33,10 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len);
  * Configure and start every port the EAL found (PCI devices it may use,
  * vdevs): one RX queue each, a mempool of mbufs sized for the ports'
  * descriptor rings and the bursts in flight, promiscuous where the port
- * has it; with several workers, room for their rings too.  The number of
- * ports, or -1 with a message.
+ * has it; with several workers, room for their rings too.  Inline, also a
+ * TX queue per worker.  The number of ports, or -1 with a message.
  */
-int bld_dpdk_ports_start(unsigned workers, char *err, size_t err_len);
+int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t err_len);
 
 /* The port's name ("net_pcap0", "0000:01:00.0") and driver. */
 const char *bld_dpdk_port_name(uint16_t port);
@@ -75,6 +75,26 @@ unsigned bld_dpdk_dist_take(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uns
 
 /* Packets worker w's ring had no room for, dropped. */
 uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w);
+
+/*
+ * Inline mode: ports in pairs, a bump in the wire (what comes in on one
+ * goes out on the other).  The packets rx holds (the last burst or take)
+ * leave on their peer ports' TX queue txq, but those drop[i] says to
+ * discard (drop NULL: none); rx holds nothing afterwards.  A packet the
+ * port cannot take after a few tries is freed and counted.
+ */
+void bld_dpdk_pair(uint16_t a, uint16_t b);
+
+struct bld_dpdk_fwd {
+	uint64_t forwarded;      /* sent on to the peer port */
+	uint64_t dropped;        /* discarded: the policy's verdict */
+	uint64_t uninspected;    /* forwarded without analysis: the worker was behind (--fail-open) */
+	uint64_t tx_failed;      /* the peer port had no room */
+};
+void bld_dpdk_forward(struct bld_dpdk_rx *rx, uint16_t txq, const bool *drop, struct bld_dpdk_fwd *st);
+
+/* Whether a worker's input is more than three quarters full: the port's RX queue (worker 0) or its ring. */
+bool bld_dpdk_behind(struct bld_dpdk_dist *d, unsigned w, uint16_t port);
 
 struct bld_dpdk_port_stats {
 	uint64_t packets, bytes;     /* received by the port */

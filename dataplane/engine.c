@@ -28,6 +28,7 @@ struct bld_engine {
 	struct bld_policy_eval *policy;   /* judging against cfg.policy, or NULL */
 	uint64_t now;                     /* the latest packet time, this worker's or another's (advance) */
 	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
+	bool drop;                        /* the last packet's flow has a drop verdict (inline mode) */
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
@@ -448,6 +449,7 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 		e->stats.ip_packets += n_frames;
 	else
 		e->stats.l2_packets += n_frames;
+	e->drop = f->policy.drop;
 }
 
 static void process_one(struct bld_engine *e, const struct bld_pkt *p)
@@ -498,6 +500,18 @@ unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pk
 	for (unsigned i = 0; i < n; i++)
 		process_one(e, &pkts[i]);
 	return n;
+}
+
+unsigned bld_engine_process_burst_inline(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n, bool *drop)
+{
+	unsigned dropped = 0;
+	for (unsigned i = 0; i < n; i++) {
+		e->drop = false;
+		process_one(e, &pkts[i]);
+		drop[i] = e->drop;
+		dropped += e->drop;
+	}
+	return dropped;
 }
 
 void bld_engine_advance(struct bld_engine *e, uint64_t ts)

@@ -80,6 +80,14 @@ void bld_engine_destroy(struct bld_engine *e);
 unsigned bld_engine_process_burst(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n);
 
 /*
+ * Inline mode: process n packets and say in drop[i] whether packet i is to
+ * be discarded (its flow's verdict is drop: a rule or default with action
+ * drop refused it).  A flow is judged once its protocol is known, so its
+ * first packets pass.  Returns how many are to be dropped.
+ */
+unsigned bld_engine_process_burst_inline(struct bld_engine *e, const struct bld_pkt *pkts, unsigned n, bool *drop);
+
+/*
  * Judge from now on with policy p (NULL: none), e.g. after a reload: the
  * old evaluator reports what it aggregated, flows are judged again lazily.
  * Returns 0 or -ENOMEM (the old policy stays).
