@@ -33,6 +33,7 @@ static const char *port_drivers[BLD_DPDK_MAX_PORTS];
 static bool port_stamps[BLD_DPDK_MAX_PORTS];   /* its mbufs carry RX timestamps, in microseconds */
 static bool port_up[BLD_DPDK_MAX_PORTS];
 static uint16_t port_desc[BLD_DPDK_MAX_PORTS];   /* its RX ring's size */
+static uint16_t port_rxqs[BLD_DPDK_MAX_PORTS];   /* RX queues, all read by worker 0 */
 static uint16_t port_peer[BLD_DPDK_MAX_PORTS];   /* inline: where its packets go */
 static int ts_offset = -1;
 static uint64_t ts_flag;
@@ -72,7 +73,8 @@ int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t e
 		return -1;
 	}
 	/* every descriptor filled, a burst in flight per port, the per-lcore caches */
-	unsigned mbufs = avail * (RX_DESC + BLD_BURST_MAX) * (inline_mode ? 2 : 1) + rte_lcore_count() * MBUF_CACHE + 1023 +
+	unsigned mbufs = avail * (RX_DESC * (inline_mode ? workers : 1) + BLD_BURST_MAX) * (inline_mode ? 2 : 1) +
+			 rte_lcore_count() * MBUF_CACHE + 1023 +
 			 (workers > 1 ? (workers - 1) * (RING_SIZE + BLD_BURST_MAX) : 0);
 	pool = rte_pktmbuf_pool_create("bollard_rx", mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!pool) {
@@ -104,12 +106,15 @@ int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t e
 				 txqs, info.max_tx_queues);
 			return -1;
 		}
+		/* a device whose queues come in pairs (net_af_packet's qpairs) spreads what it receives over all of them */
+		uint16_t rxqs = txqs > 1 && strcmp(info.driver_name, "net_af_packet") == 0 ? txqs : 1;
 		if (rc == 0)
-			rc = rte_eth_dev_configure(p, 1, txqs, &conf);
+			rc = rte_eth_dev_configure(p, rxqs, txqs, &conf);
 		if (rc == 0)
 			rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &desc, &tx_desc);
-		if (rc == 0)
-			rc = rte_eth_rx_queue_setup(p, 0, desc, rte_eth_dev_socket_id(p), NULL, pool);
+		for (uint16_t q = 0; rc == 0 && q < rxqs; q++)
+			rc = rte_eth_rx_queue_setup(p, q, desc, rte_eth_dev_socket_id(p), NULL, pool);
+		port_rxqs[p] = rxqs;
 		for (uint16_t q = 0; rc == 0 && q < txqs; q++)
 			rc = rte_eth_tx_queue_setup(p, q, tx_desc, rte_eth_dev_socket_id(p), NULL);
 		port_desc[p] = desc;
@@ -194,7 +199,9 @@ static void view(struct bld_dpdk_rx *rx, unsigned i, struct rte_mbuf *m, struct 
 /* A burst from the port, each mbuf stamped with its packet time. */
 static uint16_t receive(uint16_t port, struct rte_mbuf **mbufs, uint64_t *latest)
 {
-	uint16_t n = rte_eth_rx_burst(port, 0, mbufs, BLD_BURST_MAX);
+	uint16_t n = 0;
+	for (uint16_t q = 0; q < port_rxqs[port] && n < BLD_BURST_MAX; q++)
+		n += rte_eth_rx_burst(port, q, mbufs + n, (uint16_t)(BLD_BURST_MAX - n));
 	*latest = 0;
 	if (!n)
 		return 0;
