@@ -101,13 +101,13 @@ static void usage(FILE *out)
 		"      --fail-open       inline: a worker whose input is 3/4 full forwards unanalysed\n"
 		"      --workers N       worker lcores (default: every lcore after the first); one\n"
 		"                        receives and hands each conversation to a worker by its\n"
-		"                        two addresses\n"
-		"SIGHUP loads --policy again (a file with errors is refused, the policy in force\n"
-		"stays); SIGINT or SIGTERM stop with the summary.  DPDK telemetry answers\n"
-		"/bollard/stats (dpdk-telemetry.py).\n");
+		"                        two addresses\n");
 	bld_run_opts_usage(out);
 	fprintf(out,
 		"  -h, --help            this help\n\n"
+		"SIGHUP loads --policy again (a file with errors is refused, the policy in force\n"
+		"stays); SIGINT or SIGTERM stop with the summary.  DPDK telemetry answers\n"
+		"/bollard/stats (dpdk-telemetry.py).\n\n"
 		"Example, a capture replayed through DPDK's pcap driver without hugepages or NICs:\n"
 		"  bollard live --policy samples/site.yaml --idle 1 -- -l 0,1 --no-huge --no-pci -m 512 \\\n"
 		"      --vdev net_pcap0,rx_pcap=samples/terminal-and-rail.pcap\n\n"
@@ -514,6 +514,11 @@ static int make_workers(struct live *l, struct bld_run_outputs *out, const struc
 	if (o->run.max_flows)
 		cfg.flow.max_flows = o->run.max_flows;
 	cfg.flow.id_step = l->n_workers;
+	static const char *names[BLD_DPDK_MAX_PORTS];   /* by port number: every record names its port */
+	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS; p++)
+		names[p] = bld_dpdk_port_name(p);
+	cfg.port_names = names;
+	cfg.n_port_names = BLD_DPDK_MAX_PORTS;
 	cfg.dissect = !o->run.no_dissect;
 	cfg.policy = l->policy;
 	bld_run_outputs_attach(out, &cfg);
@@ -552,8 +557,6 @@ int bld_cmd_live(int argc, char **argv)
 	/* everything that can be checked is, before the EAL takes the ports */
 	if (o.run.policy_path && !(l.policy = bld_policy_open("live", o.run.policy_path)))
 		return BLD_EXIT_USAGE;
-	if (bld_run_outputs_open(&out, &o.run) < 0)
-		goto out;
 
 	/* the EAL's argv: the program's name, then what came after -- */
 	int eal_argc = argc - first + 1;
@@ -584,6 +587,9 @@ int bld_cmd_live(int argc, char **argv)
 		fprintf(stderr, "bollard live: %s\n", err);
 		goto out;
 	}
+	/* the outputs once the ports are up: a start that fails leaves the last run's files as they were */
+	if (bld_run_outputs_open(&out, &o.run) < 0)
+		goto out;
 	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS && l.n_ports < (unsigned)n_ports; p++)
 		if (strcmp(bld_dpdk_port_name(p), "?") != 0) {
 			l.ports[l.n_ports++] = p;

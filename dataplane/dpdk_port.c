@@ -171,9 +171,11 @@ static uint64_t packet_time(const struct rte_mbuf *m, bool stamps, uint64_t burs
 	return stamps && (m->ol_flags & ts_flag) ? *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *) * 1000u : burst_ns;
 }
 
+/* Nanoseconds on the epoch from the TSC: seconds and the rest apart, since cycles * 1e9 overflows in seconds. */
 static uint64_t burst_time(void)
 {
-	return epoch0_ns + (rte_get_tsc_cycles() - tsc0) * 1000000000ull / tsc_hz;
+	uint64_t d = rte_get_tsc_cycles() - tsc0;
+	return epoch0_ns + d / tsc_hz * 1000000000ull + d % tsc_hz * 1000000000ull / tsc_hz;
 }
 
 /* The view of mbuf m (kept in rx slot i) as packet p; a multi-segment packet copied into one buffer. */

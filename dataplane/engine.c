@@ -29,6 +29,7 @@ struct bld_engine {
 	uint64_t now;                     /* the latest packet time, this worker's or another's (advance) */
 	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
 	bool drop;                        /* the last packet's flow has a drop verdict (inline mode) */
+	uint16_t port;                    /* the capture port of the packet at hand */
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
@@ -48,6 +49,7 @@ void bld_engine_policy_flow(const struct bld_engine *e, const struct bld_flow *f
 	const struct bld_addr *server = f->client_is_a ? &f->key.b : &f->key.a;
 	memset(pf, 0, sizeof(*pf));
 	pf->flow_id = f->id;
+	pf->port = bld_engine_port_name(e, f);
 	pf->family = f->key.ip_version;
 	if (pf->family == 4) {
 		memcpy(pf->client_ip, client->b + 12, 4);
@@ -414,6 +416,7 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 		f = bld_flow_table_get(e->flows, &key, hash, ts, &created);
 	}
 	if (created) {
+		f->port = (uint8_t)(e->port < 256 ? e->port : 255);
 		f->client_is_a = sender_is_client(d) == from_a;
 		f->tcp_state = d->l4_proto == IPPROTO_TCP && d->ip_version ? tcp_initial(d) : BLD_TCP_NONE;
 	}
@@ -459,6 +462,7 @@ static void process_one(struct bld_engine *e, const struct bld_pkt *p)
 
 	e->stats.packets++;
 	e->stats.bytes += p->wirelen;
+	e->port = p->port;
 	if (e->stats.packets == 1 || ts < e->stats.ts_first)
 		e->stats.ts_first = ts;
 	if (ts > e->stats.ts_last)
@@ -626,6 +630,7 @@ void bld_engine_flow_record(const struct bld_engine *e, const struct bld_flow *f
 
 	memset(r, 0, sizeof(*r));
 	r->flow_id = f->id;
+	r->port = bld_engine_port_name(e, f);
 	r->ts_first_ns = f->ts_first;
 	r->ts_last_ns = f->ts_last;
 	char l4buf[8];
@@ -661,6 +666,11 @@ void bld_engine_endpoints(const struct bld_flow *f, bool to_server, struct bld_e
 	ep->has_ports = f->key.l4 == IPPROTO_TCP || f->key.l4 == IPPROTO_UDP || f->key.l4 == IPPROTO_SCTP;
 	ep->src_port = sender_is_a ? f->key.port_a : f->key.port_b;
 	ep->dst_port = sender_is_a ? f->key.port_b : f->key.port_a;
+}
+
+const char *bld_engine_port_name(const struct bld_engine *e, const struct bld_flow *f)
+{
+	return e->cfg.port_names && f->port < e->cfg.n_port_names ? e->cfg.port_names[f->port] : NULL;
 }
 
 const char *bld_engine_flow_proto(const struct bld_flow *f)

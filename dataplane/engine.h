@@ -57,6 +57,13 @@ struct bld_engine_config {
 	 * NULL: the engine makes and owns its own.  Never share one between threads.
 	 */
 	struct bld_classifier *classifier;
+	/*
+	 * The capture ports' names by port number (live: "net_pcap0",
+	 * "0000:01:00.0"): every flow record, operation, event and alert then
+	 * names the port its flow came in on.  NULL: no port named (read).
+	 */
+	const char *const *port_names;
+	unsigned n_port_names;
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg);
@@ -127,6 +134,9 @@ void bld_engine_endpoints(const struct bld_flow *f, bool to_server, struct bld_e
 /* A flow as the policy evaluator and learner see it (policy.h); app is written to app[app_len]. */
 void bld_engine_policy_flow(const struct bld_engine *e, const struct bld_flow *f, struct bld_policy_flow *pf,
 			    char *app, size_t app_len);
+
+/* The name of the capture port flow f came in on, or NULL (no names configured). */
+const char *bld_engine_port_name(const struct bld_engine *e, const struct bld_flow *f);
 
 /* The protocol a flow's events belong to: its dissector's name, or "unknown". */
 const char *bld_engine_flow_proto(const struct bld_flow *f);

@@ -93,6 +93,7 @@ struct bld_flow {
 	bool client_is_a;        /* key side a is the client */
 	bool classified;         /* classification is final */
 	uint8_t tcp_fin_from;    /* BLD_FLOW_FIN_FROM_x / BLD_FLOW_SYN_FROM_x bits per key side */
+	uint8_t port;            /* the capture port its first packet came in on (live: the DPDK port) */
 };
 
 typedef void (*bld_flow_end_fn)(void *ctx, struct bld_flow *f, enum bld_flow_end why);

@@ -36,11 +36,11 @@ static void on_flow_end(void *ctx, struct bld_engine *e, const struct bld_flow *
 static void on_op(void *ctx, struct bld_engine *e, const struct bld_flow *f, const struct bld_op *op)
 {
 	struct bld_run_outputs *o = ctx;
-	(void)e;
 	if (!o->ops.f || o->ops.err)
 		return;
 	struct bld_endpoints ep;
 	bld_engine_endpoints(f, op->to_server, &ep);
+	ep.port = bld_engine_port_name(e, f);
 	lock(o);
 	o->ops.err = bld_op_write_json(o->ops.f, &ep, op);
 	unlock(o);
@@ -50,11 +50,11 @@ static void on_event(void *ctx, struct bld_engine *e, const struct bld_flow *f, 
 		     bool to_server)
 {
 	struct bld_run_outputs *o = ctx;
-	(void)e;
 	if (!o->events.f || o->events.err)
 		return;
 	struct bld_endpoints ep;
 	bld_engine_endpoints(f, to_server, &ep);
+	ep.port = bld_engine_port_name(e, f);
 	lock(o);
 	o->events.err = bld_event_write_json(o->events.f, &ep, bld_engine_flow_proto(f), ev, ts_ns);
 	unlock(o);

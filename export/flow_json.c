@@ -26,6 +26,8 @@ int bld_flow_record_write_json(FILE *out, const struct bld_flow_record *r)
 	if (!o)
 		return -ENOMEM;
 	json_object_set_new(o, "flow_id", json_integer((json_int_t)r->flow_id));
+	if (r->port)
+		json_object_set_new(o, "port", json_string(r->port));
 	json_object_set_new(o, "ts_first", json_string(first));
 	json_object_set_new(o, "ts_last", json_string(last));
 	json_object_set_new(o, "l4", json_string(r->l4));

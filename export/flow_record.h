@@ -11,6 +11,7 @@
 
 struct bld_flow_record {
 	uint64_t flow_id;
+	const char *port;            /* the capture port's name (live), or NULL */
 	uint64_t ts_first_ns, ts_last_ns;
 	char l4[8];                  /* "tcp", "udp", "icmp", "icmpv6", "sctp", "l2", or the IP protocol number */
 	int ip_version;              /* 4, 6, or 0 for L2 flows */

@@ -149,6 +149,10 @@ static void put_envelope(struct line *l, const struct bld_endpoints *ep, uint64_
 		return;
 	put_s(l, ",\"flow_id\":");
 	put_u64(l, ep->flow_id);
+	if (ep->port) {
+		put_s(l, ",\"port\":");
+		put_string(l, ep->port, (uint32_t)strlen(ep->port));
+	}
 	put_s(l, ep->l2 ? ",\"src_mac\":\"" : ",\"src_ip\":\"");
 	put_s(l, ep->src);
 	put_c(l, '"');
@@ -324,6 +328,7 @@ void bld_alert_endpoints(const struct bld_alert *a, struct bld_endpoints *ep, co
 		return;
 	}
 	ep->flow_id = f->flow_id;
+	ep->port = f->port;
 	ep->l2 = f->family == 0;
 	const uint8_t *s = client_sends ? f->client_ip : f->server_ip, *d = client_sends ? f->server_ip : f->client_ip;
 	if (ep->l2) {

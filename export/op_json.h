@@ -33,6 +33,7 @@
  */
 struct bld_endpoints {
 	uint64_t flow_id;
+	const char *port;        /* the capture port's name (live), or NULL: then no "port" member */
 	char src[64], dst[64];   /* IP addresses, or MACs for L2 flows */
 	uint16_t src_port, dst_port;
 	bool has_ports;

@@ -421,6 +421,8 @@ static void format_5424(struct out *o, const struct bld_syslog_meta *m, const st
 	put_u64(o, m->pen);
 	if (!ep.no_flow) {
 		put_param_u(o, "flow_id", ep.flow_id);
+		if (ep.port)
+			put_param_s(o, "port", ep.port);
 		put_param_s(o, ep.l2 ? "src_mac" : "src_ip", ep.src);
 		if (ep.has_ports)
 			put_param_u(o, "src_port", ep.src_port);
@@ -498,6 +500,10 @@ static void format_3164(struct out *o, const struct bld_syslog_meta *m, const st
 		put_addr_port(o, &ep, ep.dst, ep.dst_port);
 		put_s(o, " proto=");
 		put_str(o, proto_name(a), ESC_3164_TOKEN);
+		if (ep.port) {
+			put_s(o, " port=");
+			put_str(o, ep.port, ESC_3164_TOKEN);
+		}
 	}
 	put_s(o, " count=");
 	put_u64(o, a->count);
@@ -636,6 +642,8 @@ static void format_cef(struct out *o, const struct bld_syslog_meta *m, const str
 	if (!ep.no_flow) {
 		put_ext_s(o, &first, "cn1Label", "flow_id");
 		put_ext_u(o, &first, "cn1", ep.flow_id);
+		if (ep.port)   /* the capture port: CEF's interface the event came in on */
+			put_ext_s(o, &first, "deviceInboundInterface", ep.port);
 	}
 }
 

@@ -70,6 +70,7 @@ extern const char *const bld_action_names[2];
 /* What the evaluator knows of a flow: filled by the engine, plain data. */
 struct bld_policy_flow {
 	uint64_t flow_id;
+	const char *port;        /* the capture port's name (live), or NULL */
 	uint8_t family;          /* 4 or 6; 0 for L2 flows (judged by protocol only) */
 	uint8_t client_ip[16], server_ip[16];   /* IPv4 in the first 4 bytes */
 	uint16_t client_port, server_port;

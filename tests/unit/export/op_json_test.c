@@ -8,6 +8,7 @@
 
 #include "bld_test.h"
 #include "op_json.h"
+#include "syslog_format.h"
 
 static struct bld_op op;
 
@@ -206,6 +207,40 @@ static void test_flowless_alert(void)
 				    "\"description\":\"an exception response (function code with bit 7 set)\"}\n");
 }
 
+/* A live capture port: named right after flow_id in the --events line and in every syslog format. */
+static void test_capture_port(void)
+{
+	struct bld_policy_flow f = { .flow_id = 9, .port = "net_pcap0", .family = 4, .client_ip = { 10, 10, 0, 66 },
+				     .server_ip = { 10, 10, 1, 12 }, .client_port = 41038, .server_port = 502,
+				     .has_ports = true, .l4 = 6, .app = "modbus" };
+	struct bld_alert a = { .kind = BLD_ALERT_FLOW_NOT_ALLOWED, .severity = BLD_SEV_HIGH, .reason = "r", .flow = &f,
+			       .to_server = true, .first_ns = 1715666400000000000ull, .last_ns = 1715666400000000000ull,
+			       .count = 1 };
+	char buf[4096];
+	bld_alert_json(&a, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"flow_id\":9,\"port\":\"net_pcap0\",\"src_ip\""));
+	static const struct {
+		enum bld_syslog_format f;
+		const char *want;
+	} formats[] = {
+		{ BLD_SYSLOG_RFC5424, " flow_id=\"9\" port=\"net_pcap0\" src_ip=" },
+		{ BLD_SYSLOG_RFC3164, " proto=modbus port=net_pcap0 count=" },
+		{ BLD_SYSLOG_CEF, " cn1=9 deviceInboundInterface=net_pcap0" },
+		{ BLD_SYSLOG_JSON, "\"flow_id\":9,\"port\":\"net_pcap0\"," },
+	};
+	for (size_t i = 0; i < BLD_TEST_COUNT(formats); i++) {
+		bld_syslog_format(formats[i].f, NULL, &a, buf, sizeof(buf));
+		if (!strstr(buf, formats[i].want))
+			fprintf(stderr, "\n    %s: no '%s' in %s", bld_syslog_format_names[formats[i].f], formats[i].want, buf);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, formats[i].want));
+	}
+	f.port = NULL;   /* bollard read: no port named anywhere */
+	bld_alert_json(&a, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "\"port\""));
+	bld_syslog_format(BLD_SYSLOG_CEF, NULL, &a, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "deviceInboundInterface"));
+}
+
 int main(void)
 {
 	static const struct bld_test_case tests[] = {
@@ -214,6 +249,7 @@ int main(void)
 		{ "the largest record fits", test_full_record_fits },
 		{ "an event line", test_event_line },
 		{ "alert lines without a flow (sensor.export_*)", test_flowless_alert },
+		{ "the capture port in every format", test_capture_port },
 	};
 	return bld_test_run("export/op_json", tests, BLD_TEST_COUNT(tests));
 }
