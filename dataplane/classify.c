@@ -123,7 +123,8 @@ static void state_free(struct bld_flow *f)
 
 static void decide(struct bld_flow *f, enum bld_app_source src, uint8_t app)
 {
-	f->app_source = src;
+	_Static_assert(BLD_APP_SOURCE_LLC < 16, "a flow's app source is a nibble (struct bld_flow)");
+	f->app_source = src & 15;
 	f->app = app;
 	f->classified = true;
 	state_free(f);

@@ -174,6 +174,7 @@ uint32_t bld_flow_key_hash(const struct bld_flow_key *k)
 }
 
 _Static_assert(sizeof(struct bld_flow_key) == 48, "flow key must stay 48 bytes with no hidden padding");
+_Static_assert(BLD_FLOW_CLASS_MAX <= 16, "a flow's class is a nibble (struct bld_flow)");
 
 static inline struct bld_flow *slot(struct bld_flow_table *t, uint32_t i)
 {

@@ -86,9 +86,9 @@ struct bld_flow {
 	uint32_t lru_prev, lru_next;
 	uint16_t ndpi_master, ndpi_app;
 	uint8_t app;             /* enum bld_app (classify.h) */
-	uint8_t app_source;      /* enum bld_app_source */
+	uint8_t app_source : 4;  /* enum bld_app_source (five values); a nibble each: the slot stays 152 bytes */
+	uint8_t class : 4;       /* enum bld_flow_class */
 	uint8_t classify_pkts;   /* packets handed to the classifier so far */
-	uint8_t class;           /* enum bld_flow_class */
 	uint8_t tcp_state;       /* enum bld_tcp_state */
 	bool client_is_a;        /* key side a is the client */
 	bool classified;         /* classification is final */
