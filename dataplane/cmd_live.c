@@ -376,6 +376,11 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	put(d, "alert_lines", ps.reported);
 	put(d, "policy_capacity", ps.capacity);
 	put(d, "policy_reloads", __atomic_load_n(&l->reloads, __ATOMIC_RELAXED));
+	for (int k = 0; k < BLD_STAGE_MAX; k++) {   /* with --profile: ticks per stage, all workers */
+		char key[40];
+		snprintf(key, sizeof(key), "cycles_%s", bld_stage_names[k]);
+		put(d, key, s.stage_cycles[k]);
+	}
 }
 
 /* SIGHUP: load the policy file again; a policy with errors is not used (they are said), the one in force stays. */
@@ -520,6 +525,7 @@ static int make_workers(struct live *l, struct bld_run_outputs *out, const struc
 	cfg.port_names = names;
 	cfg.n_port_names = BLD_DPDK_MAX_PORTS;
 	cfg.dissect = !o->run.no_dissect;
+	cfg.profile = o->run.profile;
 	cfg.policy = l->policy;
 	bld_run_outputs_attach(out, &cfg);
 	if (l->n_workers > 1 && !(l->assets = bld_policy_assets_create()))

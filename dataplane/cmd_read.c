@@ -150,6 +150,7 @@ int bld_cmd_read(int argc, char **argv)
 	if (o.run.max_flows)
 		cfg.flow.max_flows = o.run.max_flows;
 	cfg.dissect = !o.run.no_dissect;
+	cfg.profile = o.run.profile;
 	cfg.policy = policy;
 	bld_run_outputs_attach(&out, &cfg);
 	if (!(e = bld_engine_create(&cfg))) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "classify.h"
 #include "flow_record.h"
@@ -30,7 +31,37 @@ struct bld_engine {
 	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
 	bool drop;                        /* the last packet's flow has a drop verdict (inline mode) */
 	uint16_t port;                    /* the capture port of the packet at hand */
+	uint64_t prof_last, prof_nested;  /* profile: the last mark, policy work since it */
 };
+
+const char *const bld_stage_names[BLD_STAGE_MAX] = {
+#define BLD_X(id, name) [BLD_STAGE_##id] = name,
+	BLD_FOREACH_STAGE(BLD_X)
+#undef BLD_X
+};
+
+/* The CPU's time-stamp counter where there is one (cycles at its nominal rate), else nanoseconds. */
+static inline uint64_t stamp(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+#endif
+}
+
+/* Profile: the time since the last mark goes to stage s, less what nested policy work took (counted apart). */
+static inline void mark(struct bld_engine *e, enum bld_stage s)
+{
+	if (!e->cfg.profile)
+		return;
+	uint64_t now = stamp();
+	e->stats.stage_cycles[s] += now - e->prof_last - e->prof_nested;
+	e->prof_last = now;
+	e->prof_nested = 0;
+}
 
 void bld_engine_config_default(struct bld_engine_config *cfg)
 {
@@ -68,12 +99,29 @@ void bld_engine_policy_flow(const struct bld_engine *e, const struct bld_flow *f
 	pf->app = bld_classify_app_name(e->classifier, f, app, app_len);
 }
 
+/* Policy work inside another stage: counted as policy, and taken out of that stage. */
+static inline uint64_t policy_begin(const struct bld_engine *e)
+{
+	return e->cfg.profile ? stamp() : 0;
+}
+
+static inline void policy_end(struct bld_engine *e, uint64_t t0)
+{
+	if (!e->cfg.profile)
+		return;
+	uint64_t dt = stamp() - t0;
+	e->stats.stage_cycles[BLD_STAGE_POLICY] += dt;
+	e->prof_nested += dt;
+}
+
 static void policy_judge_flow(struct bld_engine *e, struct bld_flow *f, uint64_t ts)
 {
+	uint64_t t0 = policy_begin(e);
 	struct bld_policy_flow pf;
 	char app[64];
 	bld_engine_policy_flow(e, f, &pf, app, sizeof(app));
 	bld_policy_eval_flow(e->policy, &pf, &f->policy, ts);
+	policy_end(e, t0);
 }
 
 static void sink_op(void *ctx, const struct bld_op *op)
@@ -83,11 +131,13 @@ static void sink_op(void *ctx, const struct bld_op *op)
 	if (e->cfg.on_op)
 		e->cfg.on_op(e->cfg.ctx, e, e->cur_flow, op);
 	if (e->policy) {
+		uint64_t t0 = policy_begin(e);
 		struct bld_policy_flow pf;
 		char app[64];
 		bld_engine_policy_flow(e, e->cur_flow, &pf, app, sizeof(app));
 		/* the flow state is the engine's own: cur_flow is const only for the callbacks */
 		bld_policy_eval_op(e->policy, &pf, &((struct bld_flow *)e->cur_flow)->policy, op);
+		policy_end(e, t0);
 	}
 }
 
@@ -427,6 +477,7 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 	if (f->key.l4 == IPPROTO_TCP && d->ip_version)
 		tcp_update(f, d, from_a, to_server); /* also on a flow's first packet: it may be a FIN */
 	bld_flow_table_touch(e->flows, f, ts, class_of(f));
+	mark(e, BLD_STAGE_FLOW);
 	bool fed = false;
 	if (!f->classified) {
 		/* A kept stream (TCP, before the verdict) shows the probes its bytes in order, not one segment. */
@@ -446,8 +497,10 @@ static void account(struct bld_engine *e, const struct bld_decoded *d, uint64_t 
 		if (f->classified && e->policy)
 			policy_judge_flow(e, f, ts);
 	}
+	mark(e, BLD_STAGE_CLASSIFY);
 	if (e->cfg.dissect && (f->session || d->payload_len))
 		app_layer(e, f, d, from_a, to_server, ts, fed);
+	mark(e, BLD_STAGE_DISSECT);
 	if (d->ip_version)
 		e->stats.ip_packets += n_frames;
 	else
@@ -463,6 +516,8 @@ static void process_one(struct bld_engine *e, const struct bld_pkt *p)
 	e->stats.packets++;
 	e->stats.bytes += p->wirelen;
 	e->port = p->port;
+	if (e->cfg.profile)
+		e->prof_last = stamp(), e->prof_nested = 0;
 	if (e->stats.packets == 1 || ts < e->stats.ts_first)
 		e->stats.ts_first = ts;
 	if (ts > e->stats.ts_last)
@@ -472,10 +527,16 @@ static void process_one(struct bld_engine *e, const struct bld_pkt *p)
 		e->now = ts;
 	bld_flow_table_expire(e->flows, ts);
 	bld_ipfrag_expire(e->frag, ts, e->stats.decode);
-	if (e->policy)
+	if (e->policy) {
+		uint64_t t0 = policy_begin(e);
 		bld_policy_eval_tick(e->policy, ts);
+		policy_end(e, t0);
+	}
+	mark(e, BLD_STAGE_FLOW);   /* expiry: the flows that ended and what was written for them */
 
-	switch (bld_decode_packet(p, &d, e->stats.decode)) {
+	enum bld_decode_result kind = bld_decode_packet(p, &d, e->stats.decode);
+	mark(e, BLD_STAGE_DECODE);
+	switch (kind) {
 	case BLD_DECODED_L4:
 	case BLD_DECODED_L2:
 		account(e, &d, ts, 1, p->wirelen);
@@ -552,6 +613,8 @@ void bld_engine_stats_add(struct bld_engine_stats *sum, const struct bld_engine_
 	sum->flows.evicted += s->flows.evicted;
 	sum->flows.active += s->flows.active;
 	sum->flows.peak += s->flows.peak;   /* an upper bound: the workers' peaks need not coincide */
+	for (int i = 0; i < BLD_STAGE_MAX; i++)
+		sum->stage_cycles[i] += s->stage_cycles[i];
 }
 
 void bld_engine_finish(struct bld_engine *e)

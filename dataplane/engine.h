@@ -64,9 +64,27 @@ struct bld_engine_config {
 	 */
 	const char *const *port_names;
 	unsigned n_port_names;
+	/* Count CPU cycles per stage (bld_engine_stats.stage_cycles): a few time-stamp reads per packet. */
+	bool profile;
 };
 
 void bld_engine_config_default(struct bld_engine_config *cfg);
+
+/* Where a packet's time goes (profile): the stages of the data flow in DESIGN.md. */
+#define BLD_FOREACH_STAGE(_)                                                                \
+	_(DECODE, "decode")       /* link to L4 headers, fragments */                       \
+	_(FLOW, "flow")           /* the flow table: lookup, insert, expiry, flow ends */    \
+	_(CLASSIFY, "classify")   /* probes and nDPI until the verdict */                    \
+	_(DISSECT, "dissect")     /* reassembly, the dissectors, the outputs of operations */ \
+	_(POLICY, "policy")       /* judging flows and operations */
+
+enum bld_stage {
+#define BLD_X(id, name) BLD_STAGE_##id,
+	BLD_FOREACH_STAGE(BLD_X)
+#undef BLD_X
+	BLD_STAGE_MAX
+};
+extern const char *const bld_stage_names[BLD_STAGE_MAX];
 
 struct bld_engine_stats {
 	uint64_t packets, bytes;          /* everything offered */
@@ -78,6 +96,7 @@ struct bld_engine_stats {
 	uint64_t ops;                     /* PDUs parsed into operations */
 	uint64_t sessions;                /* flows that had an application-layer session */
 	struct bld_flow_stats flows;
+	uint64_t stage_cycles[BLD_STAGE_MAX];   /* with profile: time-stamp counter ticks spent in each stage */
 };
 
 struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg);

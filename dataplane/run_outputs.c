@@ -109,6 +109,9 @@ int bld_run_opts_option(struct bld_run_opts *o, int c, const char *arg)
 	case BLD_OPT_JSON_SUMMARY:
 		o->json_summary = true;
 		return 1;
+	case BLD_OPT_PROFILE:
+		o->profile = true;
+		return 1;
 	case BLD_OPT_MAX_FLOWS: {
 		char *end;
 		errno = 0;
@@ -166,7 +169,9 @@ void bld_run_opts_usage(FILE *out)
 		"      --no-dissect      classify flows only, parse no PDUs (faster)\n"
 		"      --json-summary    print the summary as JSON instead of text\n"
 		"      --max-flows N     flow table capacity (default 1048576); when full the\n"
-		"                        oldest idle flow is evicted and counted\n");
+		"                        oldest idle flow is evicted and counted\n"
+		"      --profile         count CPU cycles per stage (decode, flow, classify, dissect,\n"
+		"                        policy) and print them per packet on stderr\n");
 	bld_syslog_cli_usage(out);
 }
 
@@ -207,6 +212,15 @@ int bld_run_outputs_finish(struct bld_run_outputs *o, const struct bld_run_opts 
 	written &= bld_out_close(&o->events);
 	if (!written)
 		status = BLD_EXIT_USAGE;
+	if (opts->profile && stats->packets) {
+		fprintf(stderr, "bollard %s: cycles per packet:", opts->cmd);
+		uint64_t all = 0;
+		for (int s = 0; s < BLD_STAGE_MAX; s++) {
+			all += stats->stage_cycles[s];
+			fprintf(stderr, " %s %.0f", bld_stage_names[s], (double)stats->stage_cycles[s] / (double)stats->packets);
+		}
+		fprintf(stderr, "; all %.0f (time-stamp counter ticks)\n", (double)all / (double)stats->packets);
+	}
 	int n;
 	FILE *out = on_stdout(opts, &n) ? stderr : stdout;   /* JSON lines on stdout stay clean */
 	if (opts->json_summary)

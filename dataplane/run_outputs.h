@@ -29,6 +29,7 @@ enum {
 	BLD_OPT_NO_DISSECT,
 	BLD_OPT_JSON_SUMMARY,
 	BLD_OPT_MAX_FLOWS,
+	BLD_OPT_PROFILE,
 	BLD_OPT_RUN_END,
 };
 
@@ -40,12 +41,13 @@ enum {
 	{ "no-dissect", no_argument, NULL, BLD_OPT_NO_DISSECT },             \
 	{ "json-summary", no_argument, NULL, BLD_OPT_JSON_SUMMARY },         \
 	{ "max-flows", required_argument, NULL, BLD_OPT_MAX_FLOWS },         \
+	{ "profile", no_argument, NULL, BLD_OPT_PROFILE },                   \
 	BLD_SYSLOG_LONGOPTS
 
 struct bld_run_opts {
 	const char *cmd;
 	const char *flows_path, *ops_path, *events_path, *policy_path;
-	bool json_summary, no_dissect;
+	bool json_summary, no_dissect, profile;
 	uint32_t max_flows;
 	struct bld_syslog_cli syslog;
 };
