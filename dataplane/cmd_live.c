@@ -383,6 +383,38 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	}
 }
 
+/* /bollard/worker,N: that worker's last published counters. */
+static bool telemetry_worker(void *ctx, unsigned w, bld_dpdk_tel_put put, void *d)
+{
+	struct live *l = ctx;
+	if (w >= l->n_workers)
+		return false;
+	pthread_mutex_lock(&l->snap_lock);
+	struct bld_engine_stats s = l->w[w].snap;
+	struct bld_policy_eval_stats ps = l->w[w].psnap;
+	struct bld_dpdk_fwd f = l->w[w].fwd_snap;
+	pthread_mutex_unlock(&l->snap_lock);
+	uint64_t alerts = 0;
+	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
+		alerts += ps.alerts[k];
+	put(d, "packets", s.packets);
+	put(d, "bytes", s.bytes);
+	put(d, "dropped", bld_dpdk_dist_dropped(l->dist, w));
+	put(d, "flows_active", s.flows.active);
+	put(d, "flows_created", s.flows.created);
+	put(d, "operations", s.ops);
+	put(d, "alerts", alerts);
+	put(d, "inline_forwarded", f.forwarded);
+	put(d, "inline_dropped", f.dropped);
+	put(d, "inline_uninspected", f.uninspected);
+	for (int k = 0; k < BLD_STAGE_MAX; k++) {
+		char key[40];
+		snprintf(key, sizeof(key), "cycles_%s", bld_stage_names[k]);
+		put(d, key, s.stage_cycles[k]);
+	}
+	return true;
+}
+
 /* SIGHUP: load the policy file again; a policy with errors is not used (they are said), the one in force stays. */
 static void reload(struct live *l, const char *path)
 {
@@ -618,7 +650,7 @@ int bld_cmd_live(int argc, char **argv)
 	}
 	if (make_workers(&l, &out, &o) < 0)
 		goto nomem;
-	bld_dpdk_telemetry(telemetry, &l);
+	bld_dpdk_telemetry(telemetry, telemetry_worker, &l);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dpdk_port.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,6 +410,7 @@ void bld_dpdk_wait(void)
 }
 
 static bld_dpdk_tel_fill tel_fill;   /* telemetry callbacks take no context: one registration per process */
+static bld_dpdk_tel_fill_worker tel_fill_worker;
 static void *tel_ctx;
 
 static void tel_put(void *d, const char *key, uint64_t value)
@@ -426,10 +428,25 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
-void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, void *ctx)
+static int tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	char *end;
+	unsigned long w = params ? strtoul(params, &end, 10) : 0;
+	if (!params || !*params || *end)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	return tel_fill_worker && tel_fill_worker(tel_ctx, (unsigned)w, tel_put, d) ? 0 : -EINVAL;
+}
+
+void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, bld_dpdk_tel_fill_worker fill_worker, void *ctx)
 {
 	tel_ctx = ctx;
 	tel_fill = fill;
+	tel_fill_worker = fill_worker;
+	rte_telemetry_register_cmd("/bollard/worker", tel_worker,
+				   "One worker's counters: packets, flows, operations, alerts, inline, cycles per stage. "
+				   "Parameter: the worker's number, from 0.");
 	rte_telemetry_register_cmd("/bollard/stats", tel_stats,
 				   "Bollard's engine: packets, flows, operations, alerts, policy reloads. Takes no parameters.");
 }
@@ -437,6 +454,7 @@ void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, void *ctx)
 void bld_dpdk_cleanup(void)
 {
 	tel_fill = NULL;
+	tel_fill_worker = NULL;
 	for (uint16_t p = 0; p < BLD_DPDK_MAX_PORTS; p++)
 		if (port_up[p]) {
 			rte_eth_dev_stop(p);

@@ -117,7 +117,9 @@ void bld_dpdk_wait(void);
  */
 typedef void (*bld_dpdk_tel_put)(void *d, const char *key, uint64_t value);
 typedef void (*bld_dpdk_tel_fill)(void *ctx, bld_dpdk_tel_put put, void *d);
-void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, void *ctx);
+/* /bollard/worker,N: one worker's numbers; false when there is no worker N. */
+typedef bool (*bld_dpdk_tel_fill_worker)(void *ctx, unsigned w, bld_dpdk_tel_put put, void *d);
+void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, bld_dpdk_tel_fill_worker fill_worker, void *ctx);
 
 /* Stop and close the ports, release the EAL. */
 void bld_dpdk_cleanup(void);

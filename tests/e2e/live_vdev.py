@@ -218,13 +218,14 @@ def reload_and_telemetry(bollard, sample, tmp, report):
     try:
         time.sleep(1.2)
         client = shutil.which("dpdk-telemetry.py")
-        tel = None
+        tel = worker = nobody = None
         if client:
-            t = subprocess.run(["python3", client, "-f", prefix], input="/bollard/stats\n", capture_output=True,
-                               text=True, timeout=10, check=False)
-            for line in t.stdout.splitlines():
-                if line.startswith("{"):
-                    tel = json.loads(line).get("/bollard/stats")
+            t = subprocess.run(["python3", client, "-f", prefix], input="/bollard/stats\n/bollard/worker,0\n"
+                               "/bollard/worker,9\n", capture_output=True, text=True, timeout=10, check=False)
+            answers = [json.loads(line) for line in t.stdout.splitlines() if line.startswith("{")]
+            if len(answers) == 3:
+                tel = answers[0].get("/bollard/stats")
+                worker, nobody = answers[1].get("/bollard/worker"), answers[2].get("/bollard/worker")
         proc.send_signal(signal.SIGHUP)
         time.sleep(0.5)
         with open(pol, "w") as f:
@@ -245,6 +246,9 @@ def reload_and_telemetry(bollard, sample, tmp, report):
         return
     ok = tel is not None and tel.get("packets") == 15392 and tel.get("workers") == 1 and tel.get("operations", 0) > 0
     report.check(ok, "telemetry /bollard/stats (dpdk-telemetry.py)", f"answered {tel}")
+    ok = worker is not None and worker.get("packets") == 15392 and nobody is None
+    report.check(ok, "telemetry /bollard/worker,0 and a worker that is not there",
+                 f"worker 0 answered {worker}; worker 9: {nobody}")
 
 
 def main():
