@@ -339,6 +339,16 @@ static void snapshot(struct live *l, struct bld_engine_stats *s, struct bld_poli
 	pthread_mutex_unlock(&l->snap_lock);
 }
 
+/* With --profile: time-stamp counter ticks per stage ("cycles_decode", ...). */
+static void put_cycles(const struct bld_engine_stats *s, bld_dpdk_tel_put put, void *d)
+{
+	for (int k = 0; k < BLD_STAGE_MAX; k++) {
+		char key[40];
+		snprintf(key, sizeof(key), "cycles_%s", bld_stage_names[k]);
+		put(d, key, s->stage_cycles[k]);
+	}
+}
+
 /* /bollard/stats: the workers' last published counters. */
 static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 {
@@ -376,11 +386,7 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	put(d, "alert_lines", ps.reported);
 	put(d, "policy_capacity", ps.capacity);
 	put(d, "policy_reloads", __atomic_load_n(&l->reloads, __ATOMIC_RELAXED));
-	for (int k = 0; k < BLD_STAGE_MAX; k++) {   /* with --profile: ticks per stage, all workers */
-		char key[40];
-		snprintf(key, sizeof(key), "cycles_%s", bld_stage_names[k]);
-		put(d, key, s.stage_cycles[k]);
-	}
+	put_cycles(&s, put, d);
 }
 
 /* /bollard/worker,N: that worker's last published counters. */
@@ -407,11 +413,7 @@ static bool telemetry_worker(void *ctx, unsigned w, bld_dpdk_tel_put put, void *
 	put(d, "inline_forwarded", f.forwarded);
 	put(d, "inline_dropped", f.dropped);
 	put(d, "inline_uninspected", f.uninspected);
-	for (int k = 0; k < BLD_STAGE_MAX; k++) {
-		char key[40];
-		snprintf(key, sizeof(key), "cycles_%s", bld_stage_names[k]);
-		put(d, key, s.stage_cycles[k]);
-	}
+	put_cycles(&s, put, d);
 	return true;
 }
 
