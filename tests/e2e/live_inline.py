@@ -161,6 +161,7 @@ def run_case(bollard, policy, tmp, workers, report):
                 p.kill()
         for ns in made:
             subprocess.run(["ip", "netns", "del", ns], check=False)
+        shutil.rmtree(f"/var/run/dpdk/bldinl{tag}", ignore_errors=True)   # the EAL's runtime directory
     name = f"inline, {workers} worker{'s' if workers > 1 else ''}"
     m = re.search(r"inline: (\d+) packets forwarded \((\d+) of them unanalysed, fail-open\), (\d+) dropped by the "
                   r"policy, (\d+) lost", err)

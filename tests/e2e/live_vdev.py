@@ -296,6 +296,8 @@ def main():
         workers(sample, args.bollard, tmp, report, "0@0,1@1,2@0,3@1", 3)
         refusals(args.bollard, sample, report)
         reload_and_telemetry(args.bollard, sample, tmp, report)
+    for prefix in (f"bldlive{os.getpid()}", f"bldtest{os.getpid()}"):   # the EAL's runtime directories
+        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     print(f"({time.monotonic() - t0:.1f} s)")
     tail = f", {report.skipped} skipped" if report.skipped else ""
     print(f"{report.passed} passed, {report.failed} failed{tail}")
