@@ -563,8 +563,7 @@ def main():
     why = prerequisites(args.bollard)
     if why:
         report.skip("bollard live on net_af_packet", why)
-        print(f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped")
-        return 0
+        return report.summary()
 
     signal.signal(signal.SIGTERM, on_sigterm)
     tmp = tempfile.mkdtemp(prefix="bollard-live-afpacket-")

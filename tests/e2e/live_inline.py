@@ -41,6 +41,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Report  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "samples", "terminal-and-rail.pcap")
 POLICY = os.path.join(ROOT, "samples", "site.yaml")
@@ -212,19 +215,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("bollard", nargs="?", default=os.path.join(ROOT, "build", "dataplane", "bollard"))
     args = ap.parse_args()
-    passed = failed = skipped = 0
+    checks = Report()
+    report = checks.check
     t0 = time.monotonic()
 
-    def report(ok, name, summary, details=()):
-        nonlocal passed, failed
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {summary}", flush=True)
-        if not ok:
-            for d in details:
-                if d:
-                    print(f"       {d}", flush=True)
-        passed += ok
-        failed += not ok
-
+    if not os.access(args.bollard, os.X_OK):
+        print(f"error: no bollard binary at {args.bollard} (ninja -C build)", file=sys.stderr)
+        return 2
     why = None
     if os.geteuid() != 0:
         why = "needs root (network namespaces)"
@@ -236,9 +233,8 @@ def main():
                                           check=False).stdout:
         why = "this build has no `bollard live` (no DPDK at build time)"
     if why:
-        print(f"SKIPPED bollard live --inline: {why}")
-        print("0 passed, 0 failed, 1 skipped")
-        return 0
+        checks.skip("bollard live --inline", why)
+        return checks.summary()
     with tempfile.TemporaryDirectory(prefix="bollard-inline-") as tmp:
         policy = os.path.join(tmp, "drop.yaml")
         text = open(POLICY).read().replace("defaults:\n", "defaults:\n  flow: {action: drop}\n"
@@ -248,9 +244,7 @@ def main():
         for workers in (1, 2):
             run_case(args.bollard, policy, tmp, workers, report)
     print(f"({time.monotonic() - t0:.1f} s)")
-    tail = f", {skipped} skipped" if skipped else ""
-    print(f"{passed} passed, {failed} failed{tail}")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Report  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = os.path.join(ROOT, "samples", "site.yaml")
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
@@ -80,26 +83,6 @@ def link_and_precision(path):
 
 def run(cmd, timeout=120):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-class Report:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def check(self, ok, name, summary, details=()):
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {summary}", flush=True)
-        if not ok:
-            for d in details:
-                if d:
-                    print(f"       {d}", flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-
-    def skip(self, name, why):
-        print(f"SKIPPED {name}: {why}", flush=True)
-        self.skipped += 1
 
 
 def outputs(tmp, tag):
@@ -263,8 +246,7 @@ def main():
     if helptext.returncode != 0 or "EAL" not in helptext.stdout:
         report.skip("bollard live", "this build has no live capture (DPDK missing at build time: scripts/setup "
                     "installs libdpdk-dev)")
-        print(f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped")
-        return 0
+        return report.summary()
     captures = sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap")) +
                       glob.glob(os.path.join(ROOT, "tests", "fixtures", "scenario", "*.pcap*")))
     public = []
@@ -299,9 +281,7 @@ def main():
     for prefix in (f"bldlive{os.getpid()}", f"bldtest{os.getpid()}"):   # the EAL's runtime directories
         shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     print(f"({time.monotonic() - t0:.1f} s)")
-    tail = f", {report.skipped} skipped" if report.skipped else ""
-    print(f"{report.passed} passed, {report.failed} failed{tail}")
-    return 1 if report.failed else 0
+    return report.summary()
 
 
 if __name__ == "__main__":

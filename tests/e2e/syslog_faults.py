@@ -363,8 +363,7 @@ def main():
     if why:
         report.skip("syslog faults", f"{why} (scripts/setup --test installs rsyslog, rsyslog-relp, rsyslog-gnutls "
                     "and openssl)")
-        print(f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped")
-        return 0
+        return report.summary()
     tmp = tempfile.mkdtemp(prefix="bollard-syslog-faults-")
     rx = None
     try:
@@ -389,9 +388,7 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"({time.monotonic() - t0:.1f} s)")
-    tail = f", {report.skipped} skipped" if report.skipped else ""
-    print(f"{report.passed} passed, {report.failed} failed{tail}")
-    return 1 if report.failed else 0
+    return report.summary()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Report  # noqa: E402  (also the harness's, for the tests that import this one)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONF_DIR = os.path.join(ROOT, "tests", "e2e", "rsyslog")
 CAPTURE = os.path.join(ROOT, "samples", "terminal-and-rail.pcap")
@@ -80,7 +83,6 @@ FACILITY = 16                 # local0
 PEN = 32473
 CLIENT_CN = "bollard-client"
 BOLLARD_TZ = "BLD-5"          # POSIX TZ: 5 hours east of UTC, needs no tzdata
-MAX_DIFFS = 10                # detail lines printed per failed check
 BOLLARD_TIMEOUT = 30          # seconds, per bollard run
 ARRIVAL_TIMEOUT = 15          # seconds for rsyslog to write what was sent
 UTC = datetime.timezone.utc
@@ -786,27 +788,6 @@ def send_unix(path, lines):
 # The run
 
 
-class Report:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def check(self, ok, name, summary, details=()):
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {summary}", flush=True)
-        if not ok:
-            for d in details[:MAX_DIFFS]:
-                print(f"       {d}", flush=True)
-            if len(details) > MAX_DIFFS:
-                print(f"       ... and {len(details) - MAX_DIFFS} more", flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-
-    def skip(self, name, why):
-        print(f"SKIPPED {name}: {why}", flush=True)
-        self.skipped += 1
-
-
 def url_of(inp):
     if inp.transport == "unix":
         return f"unix:{inp.path}", None
@@ -1145,8 +1126,7 @@ def main():
     if why:
         report.skip("syslog export to rsyslog", f"{why} (scripts/setup --test installs rsyslog, rsyslog-gnutls "
                     "and openssl)")
-        print(f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped")
-        return 0
+        return report.summary()
 
     helptext = subprocess.run([args.bollard, "read", "--help"], capture_output=True, text=True, check=False)
     has_syslog = "--syslog" in helptext.stdout + helptext.stderr
@@ -1173,9 +1153,7 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"({time.monotonic() - t0:.1f} s)")
-    tail = f", {report.skipped} skipped" if report.skipped else ""
-    print(f"{report.passed} passed, {report.failed} failed{tail}")
-    return 1 if report.failed else 0
+    return report.summary()
 
 
 if __name__ == "__main__":
