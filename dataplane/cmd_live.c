@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,6 +26,7 @@ struct live_opts {
 	struct bld_run_opts run;
 	double duration_s, idle_s, stats_s;
 	unsigned workers;                    /* 0: one per lcore after the main one */
+	enum bld_dpdk_spread spread;
 	bool inline_mode, fail_open;
 };
 
@@ -42,6 +44,7 @@ struct worker {
 	struct bld_dpdk_rx *rx;
 	unsigned gen;                        /* the policy generation this engine judges with */
 	atomic_uint acked;                   /* gen, for main: the old policy is free once every worker moved on */
+	atomic_uint_fast64_t passed;         /* RSS: when it last began a pass (what it received before is handed on) */
 	uint64_t next_snap_ns;
 	struct bld_dpdk_fwd fwd;             /* inline: what it forwarded and dropped */
 	struct bld_engine_stats snap;        /* published under l->snap_lock */
@@ -53,13 +56,16 @@ struct worker {
 struct live {
 	struct worker w[MAX_WORKERS];
 	unsigned n_workers;
-	struct bld_dpdk_dist *dist;          /* several workers: worker 0 feeds the others */
+	struct bld_dpdk_dist *dist;          /* several workers: the rings they hand packets on by */
 	uint16_t ports[BLD_DPDK_MAX_PORTS];
 	unsigned n_ports;
 	bool inline_mode, fail_open;
+	bool wall_clock;                     /* no port stamps its packets: time goes on without them */
+	bool rss;                            /* each worker reads its own RX queues (and hands on the stray) */
 	atomic_bool stop;
+	atomic_uint stopped;                 /* workers past their last receive: their rings get nothing more */
 	atomic_uint_fast64_t packets;        /* handed to the engines: the idle limit watches it */
-	atomic_uint_fast64_t clock;          /* worker 0's latest packet time: the others' engines advance to it */
+	atomic_uint_fast64_t clock;          /* with dist: worker 0's latest packet time, the fed engines advance to it */
 	/* a reload: main loads and publishes a generation, each worker swaps between bursts */
 	struct bld_policy *policy;           /* the one in force (main's) */
 	struct bld_policy *old;              /* replaced, freed once every worker acked */
@@ -99,15 +105,18 @@ static void usage(FILE *out)
 		"                        on one leaves on the other, but the packets of flows the\n"
 		"                        policy refuses with action: drop\n"
 		"      --fail-open       inline: a worker whose input is 3/4 full forwards unanalysed\n"
-		"      --workers N       worker lcores (default: every lcore after the first); one\n"
-		"                        receives and hands each conversation to a worker by its\n"
-		"                        two addresses\n");
+		"      --workers N       worker lcores (default: every lcore after the first); each\n"
+		"                        conversation (host pair) goes to one worker\n"
+		"      --spread HOW      how the workers share the ports: rss (each reads its own RX\n"
+		"                        queue of every port; the NIC hashes both addresses\n"
+		"                        symmetrically), software (the first receives and hands\n"
+		"                        on) or auto (default: rss where every port has it)\n");
 	bld_run_opts_usage(out);
 	fprintf(out,
 		"  -h, --help            this help\n\n"
 		"SIGHUP loads --policy again (a file with errors is refused, the policy in force\n"
 		"stays); SIGINT or SIGTERM stop with the summary.  DPDK telemetry answers\n"
-		"/bollard/stats (dpdk-telemetry.py).\n\n"
+		"/bollard/stats, /bollard/worker,N and /bollard/port,N (dpdk-telemetry.py).\n\n"
 		"Example, a capture replayed through DPDK's pcap driver without hugepages or NICs:\n"
 		"  bollard live --policy samples/site.yaml --idle 1 -- -l 0,1 --no-huge --no-pci -m 512 \\\n"
 		"      --vdev net_pcap0,rx_pcap=samples/terminal-and-rail.pcap\n\n"
@@ -130,11 +139,12 @@ static bool seconds(const char *opt, const char *arg, double *v)
 /* The options up to "--"; the index of the first EAL argument, or -1. */
 static int parse_opts(int argc, char **argv, struct live_opts *o)
 {
-	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS, OPT_WORKERS, OPT_INLINE, OPT_FAIL_OPEN };
+	enum { OPT_DURATION = 256, OPT_IDLE, OPT_STATS, OPT_WORKERS, OPT_SPREAD, OPT_INLINE, OPT_FAIL_OPEN };
 	static const struct option longopts[] = {
 		{ "inline", no_argument, NULL, OPT_INLINE },
 		{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "spread", required_argument, NULL, OPT_SPREAD },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "idle", required_argument, NULL, OPT_IDLE },
 		{ "stats", required_argument, NULL, OPT_STATS },
@@ -174,6 +184,18 @@ static int parse_opts(int argc, char **argv, struct live_opts *o)
 			o->workers = (unsigned)v;
 			break;
 		}
+		case OPT_SPREAD:
+			if (strcmp(optarg, "auto") == 0)
+				o->spread = BLD_DPDK_SPREAD_AUTO;
+			else if (strcmp(optarg, "rss") == 0)
+				o->spread = BLD_DPDK_SPREAD_RSS;
+			else if (strcmp(optarg, "software") == 0)
+				o->spread = BLD_DPDK_SPREAD_SOFTWARE;
+			else {
+				fprintf(stderr, "bollard live: --spread wants auto, rss or software, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(BLD_EXIT_OK);
@@ -261,26 +283,77 @@ static void process(struct worker *w, const struct bld_pkt *pkts, unsigned n, ui
 	atomic_fetch_add_explicit(&l->packets, n, memory_order_relaxed);
 }
 
-/* One pass over the ports: the only worker, or worker 0 feeding the others. */
+/* The shared clock moves forward only: the latest packet time worker 0 handed on. */
+static void raise_clock(struct live *l, uint64_t t)
+{
+	uint64_t c = atomic_load_explicit(&l->clock, memory_order_relaxed);
+	while (t > c && !atomic_compare_exchange_weak_explicit(&l->clock, &c, t, memory_order_release,
+							       memory_order_relaxed))
+		;
+}
+
+/*
+ * One pass over the ports: the only worker, or worker 0 feeding the
+ * others.  Then its engine's time moves on: to the newest packet, or, on
+ * wall-clock ports with nothing waiting, to the time the pass began (every
+ * packet received later is stamped later), so that a segment gone silent
+ * is noticed.
+ */
 static void receive_ports(struct worker *w, struct bld_pkt *pkts)
 {
 	struct live *l = w->l;
+	uint64_t newest = 0, began = l->wall_clock ? bld_dpdk_now_ns() : 0;
 	for (unsigned i = 0; i < l->n_ports; i++) {
-		if (!l->dist) {
-			unsigned n = bld_dpdk_rx_burst(w->rx, l->ports[i], pkts);
-			if (n)
-				process(w, pkts, n, l->ports[i]);
-			continue;
-		}
 		uint64_t latest;
-		unsigned n = bld_dpdk_rx_spread(w->rx, l->dist, l->ports[i], pkts, &latest);
+		unsigned n = l->dist ? bld_dpdk_rx_spread(w->rx, l->dist, l->ports[i], 0, pkts, &latest)
+				     : bld_dpdk_rx_burst(w->rx, l->ports[i], 0, pkts, &latest);
 		if (n)
 			process(w, pkts, n, l->ports[i]);
-		if (latest > atomic_load_explicit(&l->clock, memory_order_relaxed)) {
-			atomic_store_explicit(&l->clock, latest, memory_order_release);   /* after the packets went out */
-			bld_engine_advance(w->e, latest);
-		}
+		if (latest > newest)
+			newest = latest;
 	}
+	if (!newest)
+		newest = began;
+	if (!newest)
+		return;
+	if (l->dist)
+		raise_clock(l, newest);   /* after the packets went out: the fed workers may advance to it */
+	bld_engine_advance(w->e, newest);
+}
+
+/*
+ * RSS: a pass over the worker's own queues, then what the others handed
+ * it.  Its time moves on, when both were empty, to the earliest time at
+ * which some worker last began a pass: every packet stamped before that
+ * has been handed on already (ports with RSS are wall-clock ports).
+ */
+static void receive_own_queues(struct worker *w, struct bld_pkt *pkts)
+{
+	struct live *l = w->l;
+	atomic_store_explicit(&w->passed, bld_dpdk_now_ns(), memory_order_release);
+	bool idle = true;
+	for (unsigned i = 0; i < l->n_ports; i++) {
+		uint64_t latest;
+		unsigned n = bld_dpdk_rx_spread(w->rx, l->dist, l->ports[i], w->id, pkts, &latest);
+		if (n)
+			process(w, pkts, n, l->ports[i]);
+		idle &= !latest;
+	}
+	uint64_t clock = UINT64_MAX;
+	for (unsigned i = 0; i < l->n_workers; i++) {
+		uint64_t t = atomic_load_explicit(&l->w[i].passed, memory_order_acquire);
+		clock = t < clock ? t : clock;
+	}
+	for (unsigned b = 0; b < TAKE_BURSTS; b++) {
+		unsigned n = bld_dpdk_dist_take(w->rx, l->dist, w->id, pkts);
+		if (n)
+			process(w, pkts, n, 0);
+		idle &= !n;
+		if (n < BLD_BURST_MAX)
+			break;
+	}
+	if (idle)
+		bld_engine_advance(w->e, clock);
 }
 
 /* A worker fed by worker 0: what came, then the clock (read first: every packet up to it is in the ring). */
@@ -305,7 +378,9 @@ static int worker_main(void *arg)
 	struct live *l = w->l;
 	struct bld_pkt pkts[BLD_BURST_MAX];
 	while (!atomic_load_explicit(&l->stop, memory_order_relaxed)) {
-		if (w->id == 0)
+		if (l->rss)
+			receive_own_queues(w, pkts);
+		else if (w->id == 0)
 			receive_ports(w, pkts);
 		else
 			receive_ring(w, pkts);
@@ -318,8 +393,22 @@ static int worker_main(void *arg)
 			publish(w);
 		}
 	}
-	if (w->id != 0)   /* what worker 0 sent before it stopped */
-		receive_ring(w, pkts);
+	/*
+	 * Stopping: no more from the ports, but whatever the others handed on
+	 * before they stopped too is processed (every worker's ring is empty
+	 * once all have stopped and it was drained after that).
+	 */
+	atomic_fetch_add_explicit(&l->stopped, 1, memory_order_acq_rel);
+	if (l->dist && (l->rss || w->id > 0))
+		for (;;) {
+			bool all = atomic_load_explicit(&l->stopped, memory_order_acquire) == l->n_workers;
+			unsigned n;
+			while ((n = bld_dpdk_dist_take(w->rx, l->dist, w->id, pkts)))
+				process(w, pkts, n, 0);
+			if (all)
+				break;
+			sched_yield();   /* the others are finishing their last burst */
+		}
 	return 0;
 }
 
@@ -356,11 +445,13 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	struct bld_engine_stats s;
 	struct bld_policy_eval_stats ps;
 	snapshot(l, &s, &ps);
-	uint64_t alerts = 0, dropped = 0;
+	uint64_t alerts = 0, dropped = 0, handed = 0;
 	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
 		alerts += ps.alerts[k];
-	for (unsigned i = 0; i < l->n_workers; i++)
+	for (unsigned i = 0; i < l->n_workers; i++) {
 		dropped += bld_dpdk_dist_dropped(l->dist, i);
+		handed += bld_dpdk_dist_handed(l->dist, i);
+	}
 	struct bld_dpdk_fwd f = { 0 };
 	pthread_mutex_lock(&l->snap_lock);
 	for (unsigned i = 0; i < l->n_workers; i++) {
@@ -371,12 +462,14 @@ static void telemetry(void *ctx, bld_dpdk_tel_put put, void *d)
 	}
 	pthread_mutex_unlock(&l->snap_lock);
 	put(d, "workers", l->n_workers);
+	put(d, "rss", l->rss);
 	put(d, "inline_forwarded", f.forwarded);
 	put(d, "inline_dropped", f.dropped);
 	put(d, "inline_uninspected", f.uninspected);
 	put(d, "inline_tx_failed", f.tx_failed);
 	put(d, "packets", s.packets);
 	put(d, "bytes", s.bytes);
+	put(d, "handed_on", handed);
 	put(d, "dropped", dropped);
 	put(d, "flows_active", s.flows.active);
 	put(d, "flows_created", s.flows.created);
@@ -405,6 +498,7 @@ static bool telemetry_worker(void *ctx, unsigned w, bld_dpdk_tel_put put, void *
 		alerts += ps.alerts[k];
 	put(d, "packets", s.packets);
 	put(d, "bytes", s.bytes);
+	put(d, "handed_on", bld_dpdk_dist_handed(l->dist, w));
 	put(d, "dropped", bld_dpdk_dist_dropped(l->dist, w));
 	put(d, "flows_active", s.flows.active);
 	put(d, "flows_created", s.flows.created);
@@ -477,12 +571,19 @@ static double now_s(void)
 
 static void print_ports(const struct live *l, FILE *out)
 {
-	uint64_t dropped = 0;
-	for (unsigned i = 0; i < l->n_workers; i++)
+	uint64_t dropped = 0, handed = 0;
+	for (unsigned i = 0; i < l->n_workers; i++) {
 		dropped += bld_dpdk_dist_dropped(l->dist, i);
-	if (l->dist)
-		fprintf(out, "%u workers: %llu packets dropped by Bollard (a worker's ring full for a second)\n", l->n_workers,
-			(unsigned long long)dropped);
+		handed += bld_dpdk_dist_handed(l->dist, i);
+	}
+	if (l->rss)
+		fprintf(out, "%u workers, each reading its own RX queue of every port (RSS): %llu packets handed on to "
+			     "their worker, %llu of them dropped (its ring full)\n",
+			l->n_workers, (unsigned long long)handed, (unsigned long long)dropped);
+	else if (l->dist)
+		fprintf(out, "%u workers fed by the first: %llu packets handed on, %llu of them dropped by Bollard (a "
+			     "worker's ring full for a second)\n",
+			l->n_workers, (unsigned long long)handed, (unsigned long long)dropped);
 	if (l->inline_mode) {
 		struct bld_dpdk_fwd f = { 0 };
 		for (unsigned i = 0; i < l->n_workers; i++) {
@@ -622,7 +723,7 @@ int bld_cmd_live(int argc, char **argv)
 	}
 	l.inline_mode = o.inline_mode;
 	l.fail_open = o.fail_open;
-	int n_ports = bld_dpdk_ports_start(l.n_workers, o.inline_mode, err, sizeof(err));
+	int n_ports = bld_dpdk_ports_start(l.n_workers, o.inline_mode, o.spread, err, sizeof(err));
 	if (n_ports < 0) {
 		fprintf(stderr, "bollard live: %s\n", err);
 		goto out;
@@ -643,8 +744,11 @@ int bld_cmd_live(int argc, char **argv)
 		for (unsigned i = 0; i < l.n_ports; i += 2)
 			bld_dpdk_pair(l.ports[i], l.ports[i + 1]);
 	}
-	if (l.n_workers > 1) {
+	l.wall_clock = bld_dpdk_wall_clock();
+	if (l.n_workers > 1)
 		out.lock = &out_lock;
+	l.rss = bld_dpdk_rss();
+	if (l.n_workers > 1) {
 		if (!(l.dist = bld_dpdk_dist_create(l.n_workers, err, sizeof(err)))) {
 			fprintf(stderr, "bollard live: %s\n", err);
 			goto out;

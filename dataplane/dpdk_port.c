@@ -26,6 +26,7 @@
 #define LINEAR_MAX 65536             /* a multi-segment packet, copied whole */
 #define RING_SIZE 4096               /* per worker fed by worker 0 */
 #define RING_WAIT_NS 1000000000ull   /* a full ring holds the receiver back this long before a drop */
+#define RSS_KEY_MAX 64               /* bytes: NICs' Toeplitz keys are 40 or 52 */
 
 static struct rte_mempool *pool;
 static unsigned n_ports;
@@ -34,7 +35,9 @@ static const char *port_drivers[BLD_DPDK_MAX_PORTS];
 static bool port_stamps[BLD_DPDK_MAX_PORTS];   /* its mbufs carry RX timestamps, in microseconds */
 static bool port_up[BLD_DPDK_MAX_PORTS];
 static uint16_t port_desc[BLD_DPDK_MAX_PORTS];   /* its RX ring's size */
-static uint16_t port_rxqs[BLD_DPDK_MAX_PORTS];   /* RX queues, all read by worker 0 */
+static uint16_t port_rxqs[BLD_DPDK_MAX_PORTS];   /* RX queues: one per worker (RSS), else all read by worker 0 */
+static bool rss_on;                            /* each worker reads its own RX queue of every port */
+static bool any_stamps;
 static uint16_t port_peer[BLD_DPDK_MAX_PORTS];   /* inline: where its packets go */
 static int ts_offset = -1;
 static uint64_t ts_flag;
@@ -62,7 +65,56 @@ int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len)
 	return 0;
 }
 
-int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t err_len)
+/* Why the port cannot give each of n workers its own queue by a symmetric address hash; NULL when it can. */
+static const char *no_rss(const struct rte_eth_dev_info *info, unsigned n)
+{
+	if (!(info->flow_type_rss_offloads & RTE_ETH_RSS_IP))
+		return "no RSS on IP addresses";
+	if (info->max_rx_queues < n)
+		return "fewer RX queues than workers";
+	if (info->hash_key_size > RSS_KEY_MAX)
+		return "an RSS key longer than Bollard's";
+	return NULL;
+}
+
+/*
+ * RSS: the Toeplitz hash of the two IP addresses with a key of one 16-bit
+ * pattern repeated (Woo and Park's symmetric key), which gives both
+ * directions the same hash; IP only, so every flow between two hosts is on
+ * one queue, as with spread.h.
+ */
+static void rss_conf(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info)
+{
+	static uint8_t key[RSS_KEY_MAX];
+	for (unsigned i = 0; i < RSS_KEY_MAX; i += 2)
+		key[i] = 0x6d, key[i + 1] = 0x5a;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = key;
+	conf->rx_adv_conf.rss_conf.rss_key_len = info->hash_key_size ? info->hash_key_size : 40;
+	conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & RTE_ETH_RSS_IP;
+}
+
+/*
+ * The redirection table as spread.h reads it: entry i to queue (i mod 64)
+ * mod n.  A port that keeps its own table (most fill it i mod n, which is
+ * the same when n divides 64) has more packets handed on, nothing worse.
+ */
+static void fill_reta(uint16_t p, const struct rte_eth_dev_info *info, unsigned n)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t size = info->reta_size;
+	if (size == 0 || size > RTE_ETH_RSS_RETA_SIZE_512)
+		return;
+	memset(reta, 0, sizeof(reta));
+	for (uint16_t i = 0; i < size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = (uint16_t)(i % BLD_SPREAD_RETA % n);
+	}
+	rte_eth_dev_rss_reta_update(p, reta, size);
+}
+
+int bld_dpdk_ports_start(unsigned workers, bool inline_mode, enum bld_dpdk_spread spread, char *err,
+			 size_t err_len)
 {
 	uint16_t avail = rte_eth_dev_count_avail();
 	if (avail == 0) {
@@ -73,10 +125,38 @@ int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t e
 		snprintf(err, err_len, "%u ports: at most %d", avail, BLD_DPDK_MAX_PORTS);
 		return -1;
 	}
-	/* every descriptor filled, a burst in flight per port, the per-lcore caches */
-	unsigned mbufs = avail * (RX_DESC * (inline_mode ? workers : 1) + BLD_BURST_MAX) * (inline_mode ? 2 : 1) +
-			 rte_lcore_count() * MBUF_CACHE + 1023 +
-			 (workers > 1 ? (workers - 1) * (RING_SIZE + BLD_BURST_MAX) : 0);
+	/* RSS only where every port has it: one way of spreading for all keeps a conversation on one worker */
+	struct rte_eth_dev_info info[BLD_DPDK_MAX_PORTS];
+	uint16_t p;
+	rss_on = workers > 1 && spread != BLD_DPDK_SPREAD_SOFTWARE;
+	RTE_ETH_FOREACH_DEV(p) {
+		if (p >= BLD_DPDK_MAX_PORTS) {
+			snprintf(err, err_len, "port %u: at most %d ports", p, BLD_DPDK_MAX_PORTS);
+			return -1;
+		}
+		int rc = rte_eth_dev_info_get(p, &info[p]);
+		if (rc != 0) {
+			snprintf(err, err_len, "port %u: no device information: %s", p, rte_strerror(-rc));
+			return -1;
+		}
+		const char *why = rss_on ? no_rss(&info[p], workers) : NULL;
+		if (why && spread == BLD_DPDK_SPREAD_RSS) {
+			snprintf(err, err_len, "port %u (%s): --spread rss: %s (--spread software hands packets on instead)",
+				 p, info[p].driver_name, why);
+			return -1;
+		}
+		rss_on &= !why;
+	}
+	/* every descriptor filled, a burst in flight per worker and port, the per-lcore caches, the rings */
+	uint16_t txqs = inline_mode ? (uint16_t)workers : 0;
+	unsigned rings = workers < 2 ? 0 : rss_on ? workers : workers - 1;
+	unsigned mbufs = rte_lcore_count() * MBUF_CACHE + 1023 + rings * RING_SIZE;
+	RTE_ETH_FOREACH_DEV(p) {
+		/* a device whose queues come in pairs (net_af_packet's qpairs) spreads what it receives over all of them */
+		port_rxqs[p] = rss_on ? (uint16_t)workers
+			       : txqs > 1 && strcmp(info[p].driver_name, "net_af_packet") == 0 ? txqs : 1;
+		mbufs += (port_rxqs[p] + txqs) * RX_DESC + workers * BLD_BURST_MAX;
+	}
 	pool = rte_pktmbuf_pool_create("bollard_rx", mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!pool) {
 		snprintf(err, err_len, "cannot allocate %u mbufs: %s (more memory: -m MB, or hugepages)", mbufs,
@@ -90,33 +170,26 @@ int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t e
 		snprintf(err, err_len, "cannot register an mbuf field: %s", rte_strerror(rte_errno));
 		return -1;
 	}
-	uint16_t p;
 	RTE_ETH_FOREACH_DEV(p) {
-		if (p >= BLD_DPDK_MAX_PORTS) {
-			snprintf(err, err_len, "port %u: at most %d ports", p, BLD_DPDK_MAX_PORTS);
-			return -1;
-		}
-		struct rte_eth_dev_info info;
-		int rc = rte_eth_dev_info_get(p, &info);
 		struct rte_eth_conf conf;
 		memset(&conf, 0, sizeof(conf));
-		uint16_t desc = RX_DESC, tx_desc = RX_DESC;
-		uint16_t txqs = inline_mode ? (uint16_t)workers : 0;
-		if (rc == 0 && txqs > info.max_tx_queues) {
-			snprintf(err, err_len, "port %u (%s): %u TX queues, one per worker, but it has %u", p, info.driver_name,
-				 txqs, info.max_tx_queues);
+		uint16_t desc = RX_DESC, tx_desc = RX_DESC, rxqs = port_rxqs[p];
+		if (txqs > info[p].max_tx_queues) {
+			snprintf(err, err_len, "port %u (%s): %u TX queues, one per worker, but it has %u", p,
+				 info[p].driver_name, txqs, info[p].max_tx_queues);
 			return -1;
 		}
-		/* a device whose queues come in pairs (net_af_packet's qpairs) spreads what it receives over all of them */
-		uint16_t rxqs = txqs > 1 && strcmp(info.driver_name, "net_af_packet") == 0 ? txqs : 1;
-		if (rc == 0)
-			rc = rte_eth_dev_configure(p, rxqs, txqs, &conf);
+		if (rss_on)
+			rss_conf(&conf, &info[p]);
+		uint16_t port_txqs = txqs;
+		if (strcmp(info[p].driver_name, "net_tap") == 0 && port_txqs < rxqs)
+			port_txqs = rxqs;   /* it wants as many TX queues as RX, used or not */
+		int rc = rte_eth_dev_configure(p, rxqs, port_txqs, &conf);
 		if (rc == 0)
 			rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &desc, &tx_desc);
 		for (uint16_t q = 0; rc == 0 && q < rxqs; q++)
 			rc = rte_eth_rx_queue_setup(p, q, desc, rte_eth_dev_socket_id(p), NULL, pool);
-		port_rxqs[p] = rxqs;
-		for (uint16_t q = 0; rc == 0 && q < txqs; q++)
+		for (uint16_t q = 0; rc == 0 && q < port_txqs; q++)
 			rc = rte_eth_tx_queue_setup(p, q, tx_desc, rte_eth_dev_socket_id(p), NULL);
 		port_desc[p] = desc;
 		if (rc == 0)
@@ -126,13 +199,26 @@ int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t e
 			snprintf(err, err_len, "port %u (%s): cannot start: %s", p, port_names[p], rte_strerror(-rc));
 			return -1;
 		}
+		if (rss_on)
+			fill_reta(p, &info[p], workers);
 		rte_eth_promiscuous_enable(p);   /* a SPAN port's traffic is for others: not every port has it */
-		port_drivers[p] = info.driver_name;
-		port_stamps[p] = strcmp(info.driver_name, "net_pcap") == 0;
+		port_drivers[p] = info[p].driver_name;
+		port_stamps[p] = strcmp(info[p].driver_name, "net_pcap") == 0;
+		any_stamps |= port_stamps[p];
 		port_up[p] = true;
 		n_ports++;
 	}
 	return (int)n_ports;
+}
+
+bool bld_dpdk_rss(void)
+{
+	return rss_on;
+}
+
+bool bld_dpdk_wall_clock(void)
+{
+	return !any_stamps;
 }
 
 const char *bld_dpdk_port_name(uint16_t port)
@@ -173,7 +259,7 @@ static uint64_t packet_time(const struct rte_mbuf *m, bool stamps, uint64_t burs
 }
 
 /* Nanoseconds on the epoch from the TSC: seconds and the rest apart, since cycles * 1e9 overflows in seconds. */
-static uint64_t burst_time(void)
+uint64_t bld_dpdk_now_ns(void)
 {
 	uint64_t d = rte_get_tsc_cycles() - tsc0;
 	return epoch0_ns + d / tsc_hz * 1000000000ull + d % tsc_hz * 1000000000ull / tsc_hz;
@@ -199,16 +285,19 @@ static void view(struct bld_dpdk_rx *rx, unsigned i, struct rte_mbuf *m, struct 
 	p->caplen = len;
 }
 
-/* A burst from the port, each mbuf stamped with its packet time. */
-static uint16_t receive(uint16_t port, struct rte_mbuf **mbufs, uint64_t *latest)
+/* A burst from the port (worker w's queue with RSS, else all), each mbuf stamped with its packet time. */
+static uint16_t receive(uint16_t port, unsigned w, struct rte_mbuf **mbufs, uint64_t *latest)
 {
 	uint16_t n = 0;
-	for (uint16_t q = 0; q < port_rxqs[port] && n < BLD_BURST_MAX; q++)
-		n += rte_eth_rx_burst(port, q, mbufs + n, (uint16_t)(BLD_BURST_MAX - n));
+	if (rss_on)
+		n = rte_eth_rx_burst(port, (uint16_t)w, mbufs, BLD_BURST_MAX);
+	else
+		for (uint16_t q = 0; q < port_rxqs[port] && n < BLD_BURST_MAX; q++)
+			n += rte_eth_rx_burst(port, q, mbufs + n, (uint16_t)(BLD_BURST_MAX - n));
 	*latest = 0;
 	if (!n)
 		return 0;
-	uint64_t burst_ns = burst_time();
+	uint64_t burst_ns = bld_dpdk_now_ns();
 	bool stamps = port < BLD_DPDK_MAX_PORTS && port_stamps[port] && ts_offset >= 0;
 	for (uint16_t i = 0; i < n; i++) {
 		uint64_t t = packet_time(mbufs[i], stamps, burst_ns);
@@ -219,11 +308,11 @@ static uint16_t receive(uint16_t port, struct rte_mbuf **mbufs, uint64_t *latest
 	return n;
 }
 
-unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts)
+unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, unsigned w, struct bld_pkt *pkts,
+			   uint64_t *latest)
 {
 	struct rte_mbuf *m[BLD_BURST_MAX];
-	uint64_t latest;
-	uint16_t n = receive(port, m, &latest);
+	uint16_t n = receive(port, w, m, latest);
 	for (uint16_t i = 0; i < n; i++)
 		view(rx, i, m[i], &pkts[i]);
 	rx->n = n;
@@ -232,8 +321,10 @@ unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt
 
 struct bld_dpdk_dist {
 	unsigned workers;
+	bool rss;                             /* every worker receives, and has a ring for what others hand on */
 	struct rte_ring *ring[RTE_MAX_LCORE];
-	uint64_t dropped[RTE_MAX_LCORE];
+	uint64_t dropped[RTE_MAX_LCORE];      /* by the worker handing on: the ring it chose was full */
+	uint64_t handed[RTE_MAX_LCORE];       /* by the worker handing on */
 };
 
 struct bld_dpdk_dist *bld_dpdk_dist_create(unsigned workers, char *err, size_t err_len)
@@ -244,10 +335,12 @@ struct bld_dpdk_dist *bld_dpdk_dist_create(unsigned workers, char *err, size_t e
 		return NULL;
 	}
 	d->workers = workers;
-	for (unsigned w = 1; w < workers; w++) {
+	d->rss = rss_on;
+	for (unsigned w = d->rss ? 0 : 1; w < workers; w++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "bollard_w%u", w);
-		d->ring[w] = rte_ring_create(name, RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		/* one producer (worker 0) without RSS, any worker with it */
+		d->ring[w] = rte_ring_create(name, RING_SIZE, rte_socket_id(), RING_F_SC_DEQ | (d->rss ? 0 : RING_F_SP_ENQ));
 		if (!d->ring[w]) {
 			snprintf(err, err_len, "cannot make the ring of worker %u: %s", w, rte_strerror(rte_errno));
 			bld_dpdk_dist_destroy(d);
@@ -261,7 +354,7 @@ void bld_dpdk_dist_destroy(struct bld_dpdk_dist *d)
 {
 	if (!d)
 		return;
-	for (unsigned w = 1; w < d->workers; w++) {
+	for (unsigned w = 0; w < d->workers; w++) {
 		void *m;
 		while (d->ring[w] && rte_ring_dequeue(d->ring[w], &m) == 0)
 			rte_pktmbuf_free(m);
@@ -270,15 +363,21 @@ void bld_dpdk_dist_destroy(struct bld_dpdk_dist *d)
 	free(d);
 }
 
-/* Hand m to worker w, waiting a while for room: a slow worker holds the receiver back rather than losing packets. */
-static void send_on(struct bld_dpdk_dist *d, unsigned w, struct rte_mbuf *m)
+/*
+ * Worker from hands m to worker w.  Worker 0 feeding the others waits a
+ * while for room: a slow worker holds the receiver back rather than losing
+ * packets.  With RSS every worker hands on, and two waiting on each other
+ * would never end: a full ring there drops at once.
+ */
+static void send_on(struct bld_dpdk_dist *d, unsigned from, unsigned w, struct rte_mbuf *m)
 {
+	d->handed[from]++;
 	if (rte_ring_enqueue(d->ring[w], m) == 0)
 		return;
-	uint64_t give_up = rte_get_tsc_cycles() + RING_WAIT_NS * tsc_hz / 1000000000ull;
+	uint64_t give_up = rte_get_tsc_cycles() + (d->rss ? 0 : RING_WAIT_NS * tsc_hz / 1000000000ull);
 	while (rte_ring_enqueue(d->ring[w], m) != 0) {
-		if (rte_get_tsc_cycles() > give_up) {
-			d->dropped[w]++;
+		if (rte_get_tsc_cycles() >= give_up) {
+			d->dropped[from]++;
 			rte_pktmbuf_free(m);
 			return;
 		}
@@ -286,19 +385,19 @@ static void send_on(struct bld_dpdk_dist *d, unsigned w, struct rte_mbuf *m)
 	}
 }
 
-unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, struct bld_pkt *pkts,
-			    uint64_t *latest)
+unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, unsigned w,
+			    struct bld_pkt *pkts, uint64_t *latest)
 {
 	struct rte_mbuf *m[BLD_BURST_MAX];
-	uint16_t n = receive(port, m, latest);
+	uint16_t n = receive(port, w, m, latest);
 	unsigned own = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct bld_pkt probe = { .data = rte_pktmbuf_mtod(m[i], const uint8_t *), .caplen = m[i]->data_len };
-		unsigned w = bld_spread_worker(&probe, d->workers);
-		if (w == 0)
+		unsigned to = bld_spread_worker(&probe, d->workers);
+		if (to == w)
 			view(rx, own, m[i], &pkts[own]), own++;
 		else
-			send_on(d, w, m[i]);
+			send_on(d, w, to, m[i]);
 	}
 	rx->n = own;
 	return own;
@@ -355,15 +454,20 @@ void bld_dpdk_forward(struct bld_dpdk_rx *rx, uint16_t txq, const bool *drop, st
 
 bool bld_dpdk_behind(struct bld_dpdk_dist *d, unsigned w, uint16_t port)
 {
-	if (d && w > 0)
+	if (d && w > 0 && !d->rss)
 		return rte_ring_count(d->ring[w]) > RING_SIZE * 3 / 4;
-	int used = rte_eth_rx_queue_count(port, 0);   /* -ENOTSUP on ports that cannot tell: never behind */
+	int used = rte_eth_rx_queue_count(port, rss_on ? (uint16_t)w : 0);   /* -ENOTSUP: cannot tell, never behind */
 	return used > 0 && port < BLD_DPDK_MAX_PORTS && (unsigned)used > port_desc[port] * 3u / 4u;
 }
 
 uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w)
 {
 	return d && w < d->workers ? d->dropped[w] : 0;
+}
+
+uint64_t bld_dpdk_dist_handed(const struct bld_dpdk_dist *d, unsigned w)
+{
+	return d && w < d->workers ? d->handed[w] : 0;
 }
 
 void bld_dpdk_rx_done(struct bld_dpdk_rx *rx)
@@ -439,6 +543,28 @@ static int tel_worker(const char *cmd, const char *params, struct rte_tel_data *
 	return tel_fill_worker && tel_fill_worker(tel_ctx, (unsigned)w, tel_put, d) ? 0 : -EINVAL;
 }
 
+/* /bollard/port,N: a port's name, driver, queues and counters, from the port itself (safe on any thread). */
+static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	char *end;
+	unsigned long p = params ? strtoul(params, &end, 10) : 0;
+	if (!tel_fill || !params || !*params || *end || p >= BLD_DPDK_MAX_PORTS || !port_up[p])
+		return -EINVAL;
+	struct bld_dpdk_port_stats st;
+	bld_dpdk_port_stats((uint16_t)p, &st);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", port_names[p]);
+	rte_tel_data_add_dict_string(d, "driver", port_drivers[p]);
+	rte_tel_data_add_dict_u64(d, "rx_queues", port_rxqs[p]);
+	rte_tel_data_add_dict_u64(d, "packets", st.packets);
+	rte_tel_data_add_dict_u64(d, "bytes", st.bytes);
+	rte_tel_data_add_dict_u64(d, "missed", st.missed);
+	rte_tel_data_add_dict_u64(d, "errors", st.errors);
+	rte_tel_data_add_dict_u64(d, "nombuf", st.nombuf);
+	return 0;
+}
+
 void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, bld_dpdk_tel_fill_worker fill_worker, void *ctx)
 {
 	tel_ctx = ctx;
@@ -447,6 +573,9 @@ void bld_dpdk_telemetry(bld_dpdk_tel_fill fill, bld_dpdk_tel_fill_worker fill_wo
 	rte_telemetry_register_cmd("/bollard/worker", tel_worker,
 				   "One worker's counters: packets, flows, operations, alerts, inline, cycles per stage. "
 				   "Parameter: the worker's number, from 0.");
+	rte_telemetry_register_cmd("/bollard/port", tel_port,
+				   "One port: name, driver, RX queues, packets, bytes, missed, errors, nombuf. "
+				   "Parameter: the port's number.");   /* help: < 128 bytes */
 	rte_telemetry_register_cmd("/bollard/stats", tel_stats,
 				   "Bollard's engine: packets, flows, operations, alerts, policy reloads. Takes no parameters.");
 }
@@ -462,6 +591,7 @@ void bld_dpdk_cleanup(void)
 			port_up[p] = false;
 		}
 	n_ports = 0;
+	rss_on = any_stamps = false;
 	if (pool)
 		rte_mempool_free(pool);
 	pool = NULL;

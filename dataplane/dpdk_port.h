@@ -30,13 +30,39 @@
 int bld_dpdk_init(int argc, char **argv, char *err, size_t err_len);
 
 /*
- * Configure and start every port the EAL found (PCI devices it may use,
- * vdevs): one RX queue each, a mempool of mbufs sized for the ports'
- * descriptor rings and the bursts in flight, promiscuous where the port
- * has it; with several workers, room for their rings too.  Inline, also a
- * TX queue per worker.  The number of ports, or -1 with a message.
+ * How several workers share the ports' packets.  Either way every packet
+ * of a conversation reaches the same worker, in order.
  */
-int bld_dpdk_ports_start(unsigned workers, bool inline_mode, char *err, size_t err_len);
+enum bld_dpdk_spread {
+	BLD_DPDK_SPREAD_AUTO,       /* RSS where every port offers it, else software */
+	BLD_DPDK_SPREAD_RSS,        /* an RX queue per worker on every port, by the NIC's symmetric hash */
+	BLD_DPDK_SPREAD_SOFTWARE,   /* worker 0 receives and hands on (bld_dpdk_rx_spread) */
+};
+
+/*
+ * Configure and start every port the EAL found (PCI devices it may use,
+ * vdevs), promiscuous where the port has it, with a mempool of mbufs sized
+ * for the ports' descriptor rings, the bursts in flight and the workers'
+ * rings.  With several workers and RSS (see enum bld_dpdk_spread): as many
+ * RX queues as workers, hashed on the two IP addresses with a symmetric
+ * Toeplitz key, so that both directions of a host pair land on one queue;
+ * else one RX queue (net_af_packet: its qpairs, all read by worker 0).
+ * Inline, also a TX queue per worker.  The number of ports, or -1 with a
+ * message (spread RSS on a port without it says why).
+ */
+int bld_dpdk_ports_start(unsigned workers, bool inline_mode, enum bld_dpdk_spread spread, char *err,
+			 size_t err_len);
+
+/* Whether bld_dpdk_ports_start gave each worker its own RX queue (RSS). */
+bool bld_dpdk_rss(void);
+
+/*
+ * Whether packet time is the wall clock: no port stamps its packets.  Then
+ * the time goes on while nothing arrives (a silent segment is news:
+ * timing.silence), and bld_dpdk_now_ns() is the packets' clock.
+ */
+bool bld_dpdk_wall_clock(void);
+uint64_t bld_dpdk_now_ns(void);
 
 /* The port's name ("net_pcap0", "0000:01:00.0") and driver. */
 const char *bld_dpdk_port_name(uint16_t port);
@@ -48,32 +74,38 @@ struct bld_dpdk_rx *bld_dpdk_rx_create(void);
 void bld_dpdk_rx_destroy(struct bld_dpdk_rx *rx);
 
 /*
- * Up to BLD_BURST_MAX packets from the port's queue as views into pkts
- * (valid until bld_dpdk_rx_done); a multi-segment packet is copied into
- * one buffer first.  0 when none waited.
+ * Up to BLD_BURST_MAX packets from the port as views into pkts (valid until
+ * bld_dpdk_rx_done); a multi-segment packet is copied into one buffer
+ * first.  Worker w reads its own RX queue with RSS, worker 0 every queue
+ * without.  *latest: the burst's latest packet time.  0 when none waited.
  */
-unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, struct bld_pkt *pkts);
+unsigned bld_dpdk_rx_burst(struct bld_dpdk_rx *rx, uint16_t port, unsigned w, struct bld_pkt *pkts,
+			   uint64_t *latest);
 void bld_dpdk_rx_done(struct bld_dpdk_rx *rx);
 
 /*
- * Several workers fed by single-queue ports (most virtual devices): worker
- * 0 receives, keeps its share and passes every other packet to its
- * worker's ring, chosen by the symmetric hash of spread.h.  A full ring
- * holds the receiver back (the port then misses, and says so) for up to
- * a second before the packet is dropped and counted.
+ * Several workers: each packet belongs to the worker spread.h names for it.
+ * Without RSS, worker 0 receives everything, keeps its share and hands
+ * every other packet to its worker's ring; a full ring holds the receiver
+ * back (the port then misses, and says so) for up to a second before the
+ * packet is dropped and counted.  With RSS, every worker receives from its
+ * own queues and hands on the few packets the NIC put elsewhere (its hash
+ * covered the ports, or it does not parse the frame); a full ring drops at
+ * once, since two workers waiting on each other would never end.
  */
 struct bld_dpdk_dist;
 struct bld_dpdk_dist *bld_dpdk_dist_create(unsigned workers, char *err, size_t err_len);
 void bld_dpdk_dist_destroy(struct bld_dpdk_dist *d);
 
-/* Worker 0: a burst from the port; its own share into pkts, the rest sent on.  *latest: the burst's latest packet time (0: none). */
-unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, struct bld_pkt *pkts,
-			    uint64_t *latest);
+/* Worker w: a burst from the port; its own share into pkts, the rest handed on.  *latest: the burst's latest packet time (0: none). */
+unsigned bld_dpdk_rx_spread(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, uint16_t port, unsigned w,
+			    struct bld_pkt *pkts, uint64_t *latest);
 
-/* Worker w > 0: up to a burst of what worker 0 sent it. */
+/* Worker w: up to a burst of what the others handed it. */
 unsigned bld_dpdk_dist_take(struct bld_dpdk_rx *rx, struct bld_dpdk_dist *d, unsigned w, struct bld_pkt *pkts);
 
-/* Packets worker w's ring had no room for, dropped. */
+/* Packets worker w handed on, and of those the ones dropped for want of room. */
+uint64_t bld_dpdk_dist_handed(const struct bld_dpdk_dist *d, unsigned w);
 uint64_t bld_dpdk_dist_dropped(const struct bld_dpdk_dist *d, unsigned w);
 
 /*
@@ -93,7 +125,7 @@ struct bld_dpdk_fwd {
 };
 void bld_dpdk_forward(struct bld_dpdk_rx *rx, uint16_t txq, const bool *drop, struct bld_dpdk_fwd *st);
 
-/* Whether a worker's input is more than three quarters full: the port's RX queue (worker 0) or its ring. */
+/* Whether worker w's input is more than three quarters full: its RX queue of the port, or its ring. */
 bool bld_dpdk_behind(struct bld_dpdk_dist *d, unsigned w, uint16_t port);
 
 struct bld_dpdk_port_stats {

@@ -13,7 +13,7 @@ RELP input, whose answers confirm delivery, and a TCP input), each input
 writing every raw message to a file.  Then, also in the sensor namespace,
 
     bollard live --policy samples/site.yaml --events E --flows F --json-summary
-        --syslog relp://... --syslog tcp://... --syslog-format json --idle 3 --stats 1
+        --syslog relp://... --syslog tcp://... --syslog-format json --idle 4 --stats 1
         -- -l 0,1 --no-huge --no-pci -m 512 --no-telemetry --file-prefix bld-live-<pid>
         --vdev net_af_packet0,iface=bldA<pid>
 
@@ -23,7 +23,7 @@ the end; --in-memory would need none but --no-huge refuses it).  The first
 --stats line says the worker is polling, and how many packets the port had
 by then: none may have come.  `tcpreplay --intf1=bldB<pid> --pps=5000
 samples/terminal-and-rail.pcap` runs in the feed namespace (15,392 packets
-in 3 s).  Bollard stops by itself 3 s after the last packet.  `bollard read`
+in 3 s).  Bollard stops by itself 4 s after the last packet.  `bollard read`
 on the same capture is the reference.
 
 Why bollard runs in a namespace of its own, not in the root one.  DPDK
@@ -130,7 +130,7 @@ CAPTURE = os.path.join(ROOT, "samples", "terminal-and-rail.pcap")
 POLICY = os.path.join(ROOT, "samples", "site.yaml")
 EAL = ["-l", "0,1", "--no-huge", "--no-pci", "-m", "512", "--no-telemetry"]
 DPDK_PREFIX = f"bld-live-{os.getpid()}"   # its own runtime directory, /var/run/dpdk/<prefix>
-IDLE_S = 3
+IDLE_S = 4                # after the replay: long enough for the 1 s cycles' silence (3 s) to be noticed
 TIME_KINDS = {"timing.deviation": "timing", "timing.silence": "timing", "rate.exceeded": "rate"}
 FLOW_TIME_FIELDS = {"ts_first", "ts_last", "end_reason", "flow_id", "port"}   # port: live names it, read has none
 READY_TIMEOUT = 20        # seconds for the EAL to start and the worker to poll
@@ -455,6 +455,15 @@ def compare_alerts(read_ev, read_flows, live_ev, live_flows, span_s, report):
                  [f"only in read: {sorted(assets_r - assets_l)}", f"only in live: {sorted(assets_l - assets_r)}"])
 
 
+def silent_segment(live_ev, live_flows, report):
+    """Live, time goes on after the last packet (wall clock): the cycles that stopped are reported silent."""
+    last = max((f["ts_last"] for f in live_flows), default="")
+    after = [a for a in live_ev if a["event"] == "timing.silence" and a["ts"] > last]
+    report.check(bool(after), "a segment gone silent",
+                 f"{len(after)} timing.silence alerts after the last packet ({last}), e.g. "
+                 f"{after[0]['reason'] if after else 'none'}: the engine's time went on without packets")
+
+
 def compare_syslog(events_path, rx, report):
     with open(events_path) as f:
         lines = [line.rstrip("\n") for line in f if line.strip()]
@@ -545,6 +554,24 @@ def prerequisites(bollard):
     if not rh.find_rsyslogd():
         return "rsyslogd is missing (scripts/setup --test installs rsyslog and rsyslog-relp)"
     return None
+
+
+def end_run(report, left, prefixes, tmp, keep, t0, interrupted):
+    """A live test's last steps, after its clean-up: the EAL's runtime directories, what could not be removed,
+    the temporary files (or where they were kept), the summary line; the exit status."""
+    for prefix in prefixes:
+        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
+    if left:
+        report.check(False, "clean-up", "could not remove " + ", ".join(left))
+    if keep:
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    print(f"({time.monotonic() - t0:.1f} s)")
+    status = report.summary()
+    return 130 if interrupted else status
 
 
 def main():
@@ -649,6 +676,7 @@ def main():
         read_flows, live_flows = load_jsonl(out["read.flows"]), load_jsonl(out["live.flows"])
         compare_flows(read_flows, live_flows, report)
         compare_alerts(read_ev, read_flows, live_ev, live_flows, took or 0.0, report)
+        silent_segment(live_ev, live_flows, report)
         rx.settle(len(live_ev))
         compare_syslog(out["live.events"], rx, report)
     except rh.Skip as e:
@@ -665,21 +693,7 @@ def main():
         if rx:
             rx.stop()
         left = net.remove()
-        shutil.rmtree(os.path.join("/var/run/dpdk", DPDK_PREFIX), ignore_errors=True)
-        if left:
-            report.check(False, "clean-up", "could not remove " + ", ".join(left))
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    print(f"({time.monotonic() - t0:.1f} s)")
-    tail = f", {report.skipped} skipped" if report.skipped else ""
-    print(f"{report.passed} passed, {report.failed} failed{tail}")
-    if interrupted:
-        return 130
-    return 1 if report.failed else 0
+    return end_run(report, left, [DPDK_PREFIX], tmp, args.keep, t0, interrupted)
 
 
 if __name__ == "__main__":

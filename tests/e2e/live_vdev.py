@@ -15,7 +15,9 @@ only, EAL arguments without --; a policy reload on SIGHUP (and a broken
 policy refused, the one in force kept) with every packet still received;
 and /bollard/stats read with DPDK's own telemetry client.  And two or three
 workers (one receives and hands each host pair to a worker through a ring)
-give the same lines as one, in another order and with other flow ids.
+give the same lines as one, in another order and with other flow ids.  And
+net_ring ports (DPDK's in-memory ports) start inline with two workers and
+stop by themselves.
 
     tests/e2e/live_vdev.py [BOLLARD] [--max-public N]
 
@@ -142,6 +144,18 @@ def refusals(bollard, sample, report):
                      [p.stderr.strip()[-400:]])
 
 
+def ring_ports(bollard, report):
+    """net_ring, DPDK's in-memory port: two of them inline with two workers start, poll and stop by --duration."""
+    eal = ["--lcores", "0@0,1@1,2@1"] + [a for a in EAL if a not in ("-l", "0,1")]
+    p = run([bollard, "live", "--inline", "--duration", "1", "--", *eal, "--vdev=net_ring0", "--vdev=net_ring1"],
+            timeout=60)
+    lines = re.findall(r"port \d+ (net_ring\d) \(net_ring\): (\d+) packets", p.stderr)
+    ok = (p.returncode == 0 and [n for n, _ in lines] == ["net_ring0", "net_ring1"] and
+          all(c == "0" for _, c in lines) and "2 workers fed by the first" in p.stderr and "inline: 0 packets" in p.stderr)
+    report.check(ok, "net_ring ports, inline, 2 workers", f"exit {p.returncode}; ports {lines}; nothing arrives "
+                 "(a lone net_ring's TX feeds its own RX, and nothing is sent)", [p.stderr.strip()[-400:]])
+
+
 def as_set(path):
     """The lines of a JSON-lines file without flow_id (each worker numbers its own flows), as a multiset.
 
@@ -184,8 +198,8 @@ def workers(capture, bollard, tmp, report, lcores, n):
             only2 = [x for x in b if b[x] > a.get(x, 0)]
             diffs.append(f"--{k}: {len(only1)} lines only with one worker, {len(only2)} only with {n}")
             diffs += [f"  one: {x[:300]}" for x in only1[:2]] + [f"  {n}: {x[:300]}" for x in only2[:2]]
-    said = re.search(r"(\d+) workers: (\d+) packets dropped", runs[1].stderr)
-    ok = not diffs and said and said.group(1) == str(n) and said.group(2) == "0"
+    said = re.search(r"(\d+) workers fed by the first: (\d+) packets handed on, (\d+) of them dropped", runs[1].stderr)
+    ok = not diffs and said and said.group(1) == str(n) and int(said.group(2)) > 0 and said.group(3) == "0"
     report.check(ok, f"{name}, {n} workers", f"the same lines as one worker (flow ids aside): {', '.join(counts)}; "
                  f"{said.group(0) if said else 'no workers line'}", diffs)
 
@@ -201,14 +215,16 @@ def reload_and_telemetry(bollard, sample, tmp, report):
     try:
         time.sleep(1.2)
         client = shutil.which("dpdk-telemetry.py")
-        tel = worker = nobody = None
+        tel = worker = nobody = port = noport = None
         if client:
             t = subprocess.run(["python3", client, "-f", prefix], input="/bollard/stats\n/bollard/worker,0\n"
-                               "/bollard/worker,9\n", capture_output=True, text=True, timeout=10, check=False)
+                               "/bollard/worker,9\n/bollard/port,0\n/bollard/port,5\n", capture_output=True, text=True,
+                               timeout=10, check=False)
             answers = [json.loads(line) for line in t.stdout.splitlines() if line.startswith("{")]
-            if len(answers) == 3:
+            if len(answers) == 5:
                 tel = answers[0].get("/bollard/stats")
                 worker, nobody = answers[1].get("/bollard/worker"), answers[2].get("/bollard/worker")
+                port, noport = answers[3].get("/bollard/port"), answers[4].get("/bollard/port")
         proc.send_signal(signal.SIGHUP)
         time.sleep(0.5)
         with open(pol, "w") as f:
@@ -232,6 +248,9 @@ def reload_and_telemetry(bollard, sample, tmp, report):
     ok = worker is not None and worker.get("packets") == 15392 and nobody is None
     report.check(ok, "telemetry /bollard/worker,0 and a worker that is not there",
                  f"worker 0 answered {worker}; worker 9: {nobody}")
+    ok = (port is not None and port.get("name") == "net_pcap0" and port.get("driver") == "net_pcap" and
+          port.get("packets") == 15392 and port.get("missed") == 0 and noport is None)
+    report.check(ok, "telemetry /bollard/port,0 and a port that is not there", f"port 0 answered {port}; port 5: {noport}")
 
 
 def main():
@@ -277,6 +296,7 @@ def main():
             workers(c, args.bollard, tmp, report, "0@0,1@1,2@1", 2)
         workers(sample, args.bollard, tmp, report, "0@0,1@1,2@0,3@1", 3)
         refusals(args.bollard, sample, report)
+        ring_ports(args.bollard, report)
         reload_and_telemetry(args.bollard, sample, tmp, report)
     for prefix in (f"bldlive{os.getpid()}", f"bldtest{os.getpid()}"):   # the EAL's runtime directories
         shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
