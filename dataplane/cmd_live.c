@@ -241,9 +241,7 @@ static void publish(struct worker *w)
 	pthread_mutex_lock(&w->l->snap_lock);
 	bld_engine_stats(w->e, &w->snap);
 	w->fwd_snap = w->fwd;
-	const struct bld_policy_eval *ev = bld_engine_policy_eval(w->e);
-	if (ev)
-		bld_policy_eval_stats(ev, &w->psnap);
+	bld_engine_policy_stats(w->e, &w->psnap);
 	pthread_mutex_unlock(&w->l->snap_lock);
 }
 

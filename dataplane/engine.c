@@ -29,6 +29,7 @@ struct bld_engine {
 	struct bld_policy_eval *policy;   /* judging against cfg.policy, or NULL */
 	uint64_t now;                     /* the latest packet time, this worker's or another's (advance) */
 	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
+	struct bld_policy_eval_stats replaced;   /* the evaluators a reload replaced: counters go on across reloads */
 	bool drop;                        /* the last packet's flow has a drop verdict (inline mode) */
 	uint16_t port;                    /* the capture port of the packet at hand */
 	uint64_t prof_last, prof_nested;  /* profile: the last mark, policy work since it */
@@ -624,6 +625,27 @@ void bld_engine_finish(struct bld_engine *e)
 		bld_policy_eval_finish(e->policy, e->now > e->stats.ts_last ? e->now : e->stats.ts_last);
 }
 
+static void policy_stats_add(struct bld_policy_eval_stats *sum, const struct bld_policy_eval_stats *s)
+{
+	sum->flows += s->flows;
+	sum->ops += s->ops;
+	for (int k = 0; k < BLD_ALERT_KIND_MAX; k++)
+		sum->alerts[k] += s->alerts[k];
+	sum->expected_events += s->expected_events;
+	sum->reported += s->reported;
+	sum->capacity += s->capacity;
+}
+
+void bld_engine_policy_stats(const struct bld_engine *e, struct bld_policy_eval_stats *s)
+{
+	*s = e->replaced;
+	if (e->policy) {
+		struct bld_policy_eval_stats now;
+		bld_policy_eval_stats(e->policy, &now);
+		policy_stats_add(s, &now);
+	}
+}
+
 int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
 {
 	struct bld_policy_eval *ev = NULL;
@@ -631,6 +653,9 @@ int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
 		return -ENOMEM;
 	if (e->policy) {
 		bld_policy_eval_finish(e->policy, e->stats.ts_last);
+		struct bld_policy_eval_stats s;
+		bld_policy_eval_stats(e->policy, &s);
+		policy_stats_add(&e->replaced, &s);
 		bld_policy_eval_destroy(e->policy);
 	}
 	e->policy = ev;

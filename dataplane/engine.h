@@ -130,6 +130,9 @@ void bld_engine_share_assets(struct bld_engine *e, struct bld_policy_assets *a);
 /* The policy evaluator (rule hits, alert counts), or NULL without a policy. */
 const struct bld_policy_eval *bld_engine_policy_eval(const struct bld_engine *e);
 
+/* The policy's counters since the engine began, across every policy it judged with (reloads). */
+void bld_engine_policy_stats(const struct bld_engine *e, struct bld_policy_eval_stats *s);
+
 /*
  * Packet time has reached ts on another worker: expire flows and tick the
  * policy as a packet of this time would, so that a worker whose own

@@ -20,6 +20,7 @@
 #include "dataplane/classify.h"
 #include "dataplane/engine.h"
 #include "export/flow_record.h"
+#include "policies/policy.h"
 
 #define S 1000000000ull                 /* one second in ns */
 #define T0 (1700000000ull * S)          /* 2023-11-14T22:13:20Z */
@@ -962,6 +963,46 @@ static void test_operations(void)
 	bld_engine_destroy(e);
 }
 
+/* A conversation no rule allows: a Modbus request from c to SERVER, at ts. */
+static void denied_modbus(uint64_t ts, struct ep c)
+{
+	handshake(ts, c, SERVER, NULL);
+	tcp(ts + 3000000, c, SERVER, BLD_TCP_ACK | BLD_TCP_PSH, 1001, 5001, MB_REQ, sizeof(MB_REQ), NULL);
+}
+
+/* A reload (bld_live's SIGHUP) replaces the evaluator; its counters go on in the engine's policy stats. */
+static void test_policy_counters_across_reload(void)
+{
+	static const char yaml[] = "bollard: policy/1\nhosts:\n  hmi: 10.0.0.1\n  plc: 10.0.0.2\n"
+				   "rules:\n  - id: hmi-dns\n    from: hmi\n    to: plc\n    protocol: dns\n";
+	struct bld_policy_diag diag = { 0 };
+	struct bld_policy *p1 = bld_policy_parse("a.yaml", yaml, strlen(yaml), &diag);
+	struct bld_policy *p2 = bld_policy_parse("b.yaml", yaml, strlen(yaml), &diag);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p2);
+	struct bld_engine *e = engine();
+	CU_ASSERT_EQUAL(bld_engine_set_policy(e, p1), 0);
+	reset_pkts();
+	denied_modbus(0, CLIENT);
+	run(e, 4);
+	struct bld_policy_eval_stats st;
+	bld_engine_policy_stats(e, &st);
+	CU_ASSERT_EQUAL(st.alerts[BLD_ALERT_FLOW_NOT_ALLOWED], 1);
+	CU_ASSERT_EQUAL(bld_engine_set_policy(e, p2), 0);
+	reset_pkts();
+	denied_modbus(S, (struct ep){ 3, 40001 });
+	run(e, 4);
+	bld_engine_policy_stats(e, &st);
+	CU_ASSERT_EQUAL(st.alerts[BLD_ALERT_FLOW_NOT_ALLOWED], 2);   /* one before the reload, one after */
+	CU_ASSERT_EQUAL(bld_engine_set_policy(e, NULL), 0);
+	bld_engine_policy_stats(e, &st);
+	CU_ASSERT_EQUAL(st.alerts[BLD_ALERT_FLOW_NOT_ALLOWED], 2);   /* no policy now: the count stays */
+	finish(e);
+	bld_engine_destroy(e);
+	bld_policy_free(p1);
+	bld_policy_free(p2);
+}
+
 /* Industrial protocols off their port, other bytes on theirs; other traffic costs no session. */
 static void test_port_events_and_no_session_for_others(void)
 {
@@ -1011,6 +1052,7 @@ int main(void)
 		{ "engine statistics", test_stats },
 		{ "burst-size independence", test_burst_independence },
 		{ "destroy with open flows", test_destroy_open },
+		{ "policy counters go on across a reload", test_policy_counters_across_reload },
 		{ "operations through reassembly, paired", test_operations },
 		{ "port events; no session for other protocols", test_port_events_and_no_session_for_others },
 	};
