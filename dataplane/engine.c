@@ -30,6 +30,7 @@ struct bld_engine {
 	uint64_t now;                     /* the latest packet time, this worker's or another's (advance) */
 	struct bld_policy_assets *assets; /* asset.new reported once across workers, or NULL */
 	struct bld_policy_eval_stats replaced;   /* the evaluators a reload replaced: counters go on across reloads */
+	const void *configs[BLD_PROTO_MAX];      /* the policy's site settings per protocol (NULL: the dissector's defaults) */
 	bool drop;                        /* the last packet's flow has a drop verdict (inline mode) */
 	uint16_t port;                    /* the capture port of the packet at hand */
 	uint64_t prof_last, prof_nested;  /* profile: the last mark, policy work since it */
@@ -161,7 +162,7 @@ static struct bld_session_env session_env(struct bld_engine *e, const struct bld
 {
 	e->cur_flow = f;
 	return (struct bld_session_env){ .sink = &e->sink, .op = &e->op, .stream_cfg = &e->cfg.stream,
-					 .stream_counters = e->stats.stream, .ts_ns = ts };
+					 .stream_counters = e->stats.stream, .ts_ns = ts, .configs = e->configs };
 }
 
 /* The dissector that parses flow f, or NULL. */
@@ -274,6 +275,8 @@ struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 		goto free_classifier;
 	if (cfg->policy && !(e->policy = bld_policy_eval_create(cfg->policy, forward_alert, e)))
 		goto free_frag;
+	for (int i = 0; i < BLD_PROTO_MAX; i++)
+		e->configs[i] = bld_policy_proto_config(cfg->policy, (enum bld_proto)i);
 	return e;
 
 free_frag:
@@ -660,6 +663,8 @@ int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
 	}
 	e->policy = ev;
 	e->cfg.policy = p;
+	for (int i = 0; i < BLD_PROTO_MAX; i++)
+		e->configs[i] = bld_policy_proto_config(p, (enum bld_proto)i);
 	if (ev && e->assets)
 		bld_policy_eval_share_assets(ev, e->assets);
 	return 0;

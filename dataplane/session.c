@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "registry.h"
 
 /*
  * Before the verdict, when each run of stream bytes arrived: so that PDUs
@@ -27,6 +28,7 @@ struct bld_session {
 	bool started[2];                 /* a TCP segment has been seen in this direction */
 	struct mark *marks[2];           /* until the verdict (MARKS_MAX each), else NULL */
 	uint8_t n_marks[2];
+	uint8_t proto;                   /* enum bld_proto of dsc: where env->configs keeps its settings */
 };
 
 /* Remember when the ready bytes of a direction grew, while no dissector reads them. */
@@ -111,9 +113,11 @@ static uint32_t parse_bytes(struct bld_session *s, const struct bld_session_env 
 			    const uint8_t *p, uint32_t n, bool datagram)
 {
 	int dir = dir_of(to_server);
+	const void *config = env->configs ? env->configs[s->proto] : NULL;
 	struct bld_parse_ctx pc = {
 		.dsc = s->dsc, .state = s->state, .ts_ns = env->ts_ns, .to_server = to_server,
 		.datagram = datagram, .op = env->op, .sink = env->sink,
+		.config = config ? config : s->dsc->config_default,
 	};
 	uint32_t max_pdu = env->stream_cfg && env->stream_cfg->max_buffered ? env->stream_cfg->max_buffered
 									     : BLD_STREAM_DEFAULT_MAX_BUFFERED;
@@ -268,6 +272,7 @@ int bld_session_set_dissector(struct bld_session *s, const struct bld_session_en
 			return -ENOMEM;
 	}
 	s->dsc = dsc;
+	s->proto = (uint8_t)bld_registry_index(dsc);
 	replay(s, env);
 	drain(s, env, true);
 	drain(s, env, false);

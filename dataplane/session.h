@@ -33,6 +33,7 @@ struct bld_session_env {
 	const struct bld_stream_config *stream_cfg; /* NULL: defaults */
 	uint64_t *stream_counters;                  /* [BLD_STREAM_COUNTER_MAX], added to */
 	uint64_t ts_ns;                             /* the current packet's time */
+	const void *const *configs;                 /* by enum bld_proto: site settings (NULL: the defaults) */
 };
 
 struct bld_session;

@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "settings.h"
+
 enum bld_probe {
 	BLD_PROBE_NO,            /* not this protocol */
 	BLD_PROBE_NEED_MORE,     /* could be: show me the next payload */
@@ -101,6 +103,15 @@ struct bld_dissector {
 	/* The fields policies may constrain (fields.h); n_fields 0: flow-level rules only. */
 	const struct bld_field_spec *fields;
 	uint32_t n_fields;
+	/*
+	 * Site settings (settings.h): parse finds them in pc->config, the
+	 * policy's protocols.<name> over config_default (never NULL when
+	 * config_size is not 0).  n_settings 0: none.
+	 */
+	const struct bld_setting_spec *settings;
+	uint32_t n_settings;
+	uint32_t config_size;
+	const void *config_default;
 };
 
 #endif /* BLD_DISSECTOR_H */

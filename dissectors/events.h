@@ -12,10 +12,14 @@
 
 #include "dnp3.h"
 #include "enip.h"
+#include "euroradio.h"
+#include "goose.h"
 #include "iec104.h"
 #include "modbus.h"
 #include "opcua.h"
+#include "rasta.h"
 #include "s7comm.h"
+#include "trdp.h"
 
 /* Raised by the framework (session.c, op.c, txn.c) and the reassembler. */
 #define BLD_FOREACH_FRAMEWORK_EVENT(_)                                                            \
@@ -47,7 +51,11 @@
 	BLD_FOREACH_IEC104_EVENT(_)                                                              \
 	BLD_FOREACH_S7COMM_EVENT(_)                                                              \
 	BLD_FOREACH_ENIP_EVENT(_)                                                                \
-	BLD_FOREACH_OPCUA_EVENT(_)
+	BLD_FOREACH_OPCUA_EVENT(_)                                                               \
+	BLD_FOREACH_RASTA_EVENT(_)                                                               \
+	BLD_FOREACH_TRDP_EVENT(_)                                                                \
+	BLD_FOREACH_EURORADIO_EVENT(_)                                                           \
+	BLD_FOREACH_GOOSE_EVENT(_)
 
 enum bld_event {
 #define BLD_X(id, name, doc) BLD_EVENT_##id,

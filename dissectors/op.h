@@ -100,6 +100,7 @@ struct bld_parse_ctx {
 	bool datagram;           /* the bytes are one datagram or frame, not a stream */
 	struct bld_op *op;       /* scratch record */
 	const struct bld_sink *sink;
+	const void *config;      /* the dissector's site settings (its config_default unless the policy says) */
 };
 
 /* Start a new record in pc->op (any unemitted one is discarded). */

@@ -25,3 +25,11 @@ enum bld_proto bld_registry_find(const char *name)
 			return (enum bld_proto)p;
 	return BLD_PROTO_UNKNOWN;
 }
+
+enum bld_proto bld_registry_index(const struct bld_dissector *dsc)
+{
+	for (int p = 1; p < BLD_PROTO_MAX; p++)
+		if (bld_dissectors[p] == dsc)
+			return (enum bld_proto)p;
+	return BLD_PROTO_UNKNOWN;
+}

@@ -14,6 +14,7 @@
 	_(DNP3, bld_dsc_dnp3)               /* header CRC: the strongest probe */ \
 	_(RASTA, bld_dsc_rasta)             /* two nested exact length fields */  \
 	_(TRDP, bld_dsc_trdp)               /* header FCS */                      \
+	_(EURORADIO, bld_dsc_euroradio)     /* ALE header CRC-16 */               \
 	_(OPCUA, bld_dsc_opcua)             /* ASCII message type + exact size */ \
 	_(ENIP, bld_dsc_enip)                                                     \
 	_(IEC104, bld_dsc_iec104)                                                 \
@@ -45,5 +46,8 @@ bool bld_registry_service_port(uint16_t port);
 
 /* The protocol named `name`, or BLD_PROTO_UNKNOWN. */
 enum bld_proto bld_registry_find(const char *name);
+
+/* The protocol whose descriptor dsc is, or BLD_PROTO_UNKNOWN. */
+enum bld_proto bld_registry_index(const struct bld_dissector *dsc);
 
 #endif /* BLD_REGISTRY_H */

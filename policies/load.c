@@ -1416,10 +1416,130 @@ static void load_defaults(struct loader *L, const struct bld_ynode *n)
 		duration(L, x, "aggregate", &p->aggregate_ns);
 }
 
+/* A number or a range "a-b" of a setting's list, in [min, max]. */
+static bool setting_range(struct loader *L, const struct bld_ynode *n, const struct bld_setting_spec *sp,
+			  const char *proto, uint32_t *lo, uint32_t *hi)
+{
+	char a[32], b[32];
+	const char *dash = is_scalar(n) ? strchr(n->text + 1, '-') : NULL;
+	uint64_t x = 0, y = 0;
+	bool ok = is_scalar(n) && strlen(n->text) < sizeof(a);
+	if (ok && dash) {
+		snprintf(a, sizeof(a), "%.*s", (int)(dash - n->text), n->text);
+		snprintf(b, sizeof(b), "%s", dash + 1);
+		ok = parse_u64(a, &x) && parse_u64(b, &y) && x <= y;
+	} else if (ok) {
+		ok = parse_u64(n->text, &x);
+		y = x;
+	}
+	if (!ok || x < sp->min || y > sp->max) {
+		err(L, n, "protocols.%s.%s: '%s' is not a number or range a-b within %llu..%llu", proto, sp->key,
+		    is_scalar(n) ? n->text : type_name(n), (unsigned long long)sp->min, (unsigned long long)sp->max);
+		return false;
+	}
+	*lo = (uint32_t)x;
+	*hi = (uint32_t)y;
+	return true;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* One setting of protocols.<proto> into the dissector's config struct. */
+static void load_setting(struct loader *L, const struct bld_ynode *v, const struct bld_setting_spec *sp,
+			 const char *proto, uint8_t *config)
+{
+	uint8_t *at = config + sp->offset;
+	switch (sp->kind) {
+	case BLD_SETTING_ENUM:
+		for (uint8_t i = 0; sp->names[i]; i++)
+			if (is_scalar(v) && strcmp(v->text, sp->names[i]) == 0) {
+				*at = i;
+				return;
+			}
+		{
+			char known[256] = "";
+			for (size_t i = 0, used = 0; sp->names[i] && used < sizeof(known); i++)
+				used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+							 sp->names[i]);
+			err(L, v, "protocols.%s.%s: '%s' is not one of %s", proto, sp->key,
+			    is_scalar(v) ? v->text : type_name(v), known);
+		}
+		return;
+	case BLD_SETTING_UINT: {
+		uint64_t x;
+		if (!is_scalar(v) || !parse_u64(v->text, &x) || x < sp->min || x > sp->max) {
+			err(L, v, "protocols.%s.%s: '%s' is not a number within %llu..%llu", proto, sp->key,
+			    is_scalar(v) ? v->text : type_name(v), (unsigned long long)sp->min,
+			    (unsigned long long)sp->max);
+			return;
+		}
+		uint32_t u = (uint32_t)x;
+		memcpy(at, &u, sizeof(u));
+		return;
+	}
+	case BLD_SETTING_HEX32: {
+		char *end = NULL;
+		unsigned long long x = 0;
+		if (is_scalar(v) && strlen(v->text) == 8 && isxdigit((unsigned char)v->text[0]))
+			x = strtoull(v->text, &end, 16);
+		if (!end || *end) {
+			err(L, v, "protocols.%s.%s: '%s' is not 8 hex digits (e.g. 67452301)", proto, sp->key,
+			    is_scalar(v) ? v->text : type_name(v));
+			return;
+		}
+		uint32_t u = (uint32_t)x;
+		memcpy(at, &u, sizeof(u));
+		return;
+	}
+	case BLD_SETTING_DURATION: {
+		uint64_t ns;
+		char what[96];
+		snprintf(what, sizeof(what), "protocols.%s.%s", proto, sp->key);
+		if (!duration(L, v, what, &ns))
+			return;
+		if (ns < sp->min || ns > sp->max) {
+			err(L, v, "%s: %s is outside %.3f s .. %.3f s", what, v->text, (double)sp->min / 1e9,
+			    (double)sp->max / 1e9);
+			return;
+		}
+		memcpy(at, &ns, sizeof(ns));
+		return;
+	}
+	case BLD_SETTING_UINT_LIST: {
+		struct bld_setting_list *l = (struct bld_setting_list *)(void *)at;
+		l->n = 0;
+		uint32_t n = v->type == BLD_YNODE_SEQ ? v->count : 1;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct bld_ynode *x = v->type == BLD_YNODE_SEQ ? kid(L, v, i) : v;
+			if (l->n == BLD_SETTING_LIST_MAX) {
+				err(L, x, "protocols.%s.%s: more than %d numbers and ranges", proto, sp->key,
+				    BLD_SETTING_LIST_MAX);
+				return;
+			}
+			if (setting_range(L, x, sp, proto, &l->r[l->n].lo, &l->r[l->n].hi))
+				l->n++;
+		}
+		qsort(l->r, l->n, sizeof(l->r[0]), range_cmp);
+		uint32_t m = 0;   /* merge what overlaps or touches */
+		for (uint32_t i = 0; i < l->n; i++)
+			if (m && (uint64_t)l->r[i].lo <= (uint64_t)l->r[m - 1].hi + 1) {
+				if (l->r[i].hi > l->r[m - 1].hi)
+					l->r[m - 1].hi = l->r[i].hi;
+			} else
+				l->r[m++] = l->r[i];
+		l->n = m;
+		return;
+	}
+	}
+}
+
 /*
- * protocols: site facts the wire cannot tell.  The dissectors that need
- * them (RaSTA, TRDP) arrive with the rail issue; until then the section is
- * checked for shape only, so a site's file keeps working.
+ * protocols: site facts the wire cannot tell, per protocol: the settings
+ * its dissector describes (settings.h), over its defaults.
  */
 static void load_protocols(struct loader *L, const struct bld_ynode *n)
 {
@@ -1427,11 +1547,52 @@ static void load_protocols(struct loader *L, const struct bld_ynode *n)
 		return;
 	for (uint32_t i = 0; i < n->count; i += 2) {
 		const struct bld_ynode *k = kid(L, n, i), *v = kid(L, n, i + 1);
-		if (bld_registry_find(k->text) == BLD_PROTO_UNKNOWN)
+		enum bld_proto proto = bld_registry_find(k->text);
+		const struct bld_dissector *dsc = proto ? bld_dissectors[proto] : NULL;
+		if (!dsc) {
 			err(L, k, "protocols: '%s' is not a protocol Bollard decodes", k->text);
-		else if (v->type != BLD_YNODE_MAP)
+			continue;
+		}
+		if (v->type != BLD_YNODE_MAP) {
 			err(L, v, "protocols.%s must be a mapping of settings", k->text);
+			continue;
+		}
+		if (!dsc->n_settings) {
+			err(L, k, "protocols.%s: %s has no site settings", k->text, k->text);
+			continue;
+		}
+		uint8_t *config = L->p->proto_config[proto];
+		if (!config) {
+			if (!(config = pol_alloc(L->p, dsc->config_size))) {
+				err(L, k, "out of memory");
+				return;
+			}
+			memcpy(config, dsc->config_default, dsc->config_size);
+			L->p->proto_config[proto] = config;
+		}
+		for (uint32_t j = 0; j < v->count; j += 2) {
+			const struct bld_ynode *sk = kid(L, v, j), *sv = kid(L, v, j + 1);
+			const struct bld_setting_spec *sp = NULL;
+			char known[256] = "";
+			for (uint32_t s = 0, used = 0; s < dsc->n_settings; s++) {
+				if (strcmp(dsc->settings[s].key, sk->text) == 0)
+					sp = &dsc->settings[s];
+				if (used < sizeof(known))
+					used += (uint32_t)snprintf(known + used, sizeof(known) - used, "%s%s", s ? ", " : "",
+								   dsc->settings[s].key);
+			}
+			if (!sp)
+				err(L, sk, "protocols.%s: '%s' is not a setting of %s (settings: %s)", k->text, sk->text,
+				    k->text, known);
+			else
+				load_setting(L, sv, sp, k->text, config);
+		}
 	}
+}
+
+const void *bld_policy_proto_config(const struct bld_policy *p, enum bld_proto proto)
+{
+	return p && proto > BLD_PROTO_UNKNOWN && proto < BLD_PROTO_MAX ? p->proto_config[proto] : NULL;
 }
 
 static void load_root(struct loader *L)

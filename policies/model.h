@@ -207,7 +207,8 @@ struct bld_policy {
 	uint8_t event_severity[BLD_EVENT_MAX];   /* protocol events: defaults.events, built in, defaults.protocol */
 	bool assets;                         /* report asset.new */
 	uint64_t aggregate_ns;               /* identical alerts within this interval become one line */
-	/* the protocols: section, kept for the dissectors that need site facts */
+	/* the protocols: section: each dissector's site settings (settings.h), NULL where the site said nothing */
+	void *proto_config[BLD_PROTO_MAX];
 	void *arena;                         /* every allocation above, freed at once */
 };
 

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "op.h"
+#include "registry.h"
 
 /* Event kinds the policy raises: _(ID, "name", "meaning").  Names are stable (docs/events.md). */
 #define BLD_FOREACH_POLICY_EVENT(_)                                                                     \
@@ -142,6 +143,9 @@ const char *bld_policy_rule_id(const struct bld_policy *p, unsigned i);
 
 /* The host name of an address (family 4 or 6), or NULL. */
 const char *bld_policy_host_name(const struct bld_policy *p, uint8_t family, const uint8_t *ip);
+
+/* The site settings of protocols.<proto> (its dissector's config struct), or NULL when the policy has none. */
+const void *bld_policy_proto_config(const struct bld_policy *p, enum bld_proto proto);
 
 struct bld_policy_eval;
 

@@ -157,6 +157,17 @@ static const struct fixture fixtures[] = {
 	  "ce14dcc3"           /* header FCS */
 	  "49276d2066696e652c207468616e782100000000", /* "I'm fine, thanx!" + padding */
 	  116 },
+	{ "euroradio ALE AU1 (Subset-098 Table 14 header, its CRC; user data built to §6.2.5)", BLD_PROTO_EURORADIO,
+	  "001e"        /* length 30: what follows these 2 bytes */
+	  "01 1a"       /* version 1, application type 0x1A */
+	  "0000"        /* T-sequence 0 (AU1) */
+	  "01 01"       /* N/R normal, packet type 1 AU1 */
+	  "1089"        /* CRC-16/CCITT-FALSE of the 8 bytes before */
+	  "02 000001"   /* calling ETCS-ID: type 2 engine, id 1 */
+	  "01 000002"   /* called ETCS-ID: type 1 RBC, id 2 */
+	  "01"          /* class of service */
+	  "42 000001 01 0102030405060708", /* AU1 SaPDU: ETY engine MTI 1 DF 0, SA, SaF 1, R_B */
+	  10 },
 	{ "goose (iti/IEC61850/GOOSE/GOOSE_DEMO.pcap, after ethertype 0x88B8)", BLD_PROTO_GOOSE,
 	  "2000"           /* APPID */
 	  "006c"           /* length 108, from APPID on */
@@ -235,6 +246,25 @@ static void test_crc(void)
 	CU_ASSERT_EQUAL(bld_crc32_ieee(check, 9), 0xCBF43926u);    /* CRC-32 check value */
 	CU_ASSERT_EQUAL(bld_crc16_dnp(check, 0), 0xFFFF);          /* init 0, xorout 0xFFFF */
 	CU_ASSERT_EQUAL(bld_crc32_ieee(check, 0), 0);
+	/* RaSTA's check code options B-E and EuroRadio's ALE CRC (rail-protocols.md §1.2, §4.2) */
+	CU_ASSERT_EQUAL(bld_crc32_rasta_b(check, 9), 0x0E7C650Au);
+	CU_ASSERT_EQUAL(bld_crc32c(check, 9), 0xE3069283u);
+	CU_ASSERT_EQUAL(bld_crc16_kermit(check, 9), 0x2189);
+	CU_ASSERT_EQUAL(bld_crc16_arc(check, 9), 0xBB3D);
+	CU_ASSERT_EQUAL(bld_crc16_ccitt_false(check, 9), 0x29B1);
+	/* the five ALE header vectors of Subset-098 Table 14 */
+	static const struct {
+		uint8_t h[8];
+		uint16_t crc;
+	} ale[] = {
+		{ { 0x00, 0x1E, 0x01, 0x1A, 0x00, 0x00, 0x01, 0x01 }, 0x1089 },
+		{ { 0x00, 0x21, 0x01, 0x1A, 0x00, 0x00, 0x01, 0x02 }, 0xF38E },
+		{ { 0x00, 0x11, 0x01, 0x1A, 0x00, 0x01, 0x01, 0x03 }, 0x8D12 },
+		{ { 0x00, 0x2A, 0x01, 0x1A, 0x00, 0x02, 0x01, 0x03 }, 0xC6E0 },
+		{ { 0x00, 0x0B, 0x01, 0x1A, 0x00, 0x03, 0x01, 0x04 }, 0x57A0 },
+	};
+	for (size_t i = 0; i < BLD_TEST_COUNT(ale); i++)
+		CU_ASSERT_EQUAL(bld_crc16_ccitt_false(ale[i].h, 8), ale[i].crc);
 
 	/* The CRCs carried by the fixtures above. */
 	uint32_t len;
@@ -249,7 +279,7 @@ static void test_crc(void)
 
 static void test_registry(void)
 {
-	static const char *const order[] = { NULL, "dnp3", "rasta", "trdp", "opcua", "enip", "iec104",
+	static const char *const order[] = { NULL, "dnp3", "rasta", "trdp", "euroradio", "opcua", "enip", "iec104",
 					     "s7comm", "s7comm-plus", "modbus", "goose" };
 	CU_ASSERT_EQUAL_FATAL(BLD_PROTO_MAX, BLD_TEST_COUNT(order));
 	CU_ASSERT_PTR_NULL(bld_dissectors[BLD_PROTO_UNKNOWN]);
