@@ -172,12 +172,19 @@ def _iec104_command(ctx, lan, rogue, rtu, t0, rec):
 
 # ================================================================== rail
 
-def rail_attacks(ctx, lans, H, conns, rec):
+def rail_attacks(ctx, lans, H, conns, rec, extended=False):
+    """The rail attacks; `extended` (the rail scenario of its own, not the combined
+    sample, whose alerts the documentation quotes) adds those on the safety code,
+    TRDP's FCS and GOOSE."""
     rogue = lans[0].add(Host(**RAIL_ROGUE))
     D = ctx.duration
     _sci_foreign_host(ctx, lans[0], rogue, H, D * 0.30, rec)
     _rasta_sn_jump(ctx, lans, conns["ls"], D * 0.50, rec)
     _sci_wrong_sender(ctx, lans, conns["p"], D * 0.70, rec)
+    if extended:
+        _rasta_forged_safety_code(ctx, lans, conns["tds"], D * 0.40, rec)
+        _trdp_fcs_error(ctx, lans[0], H, D * 0.60, rec)
+        _goose_stnum_jump(ctx, lans[0], H["tpss"], conns["goose"], D * 0.80, rec)
     return rogue
 
 
@@ -243,3 +250,51 @@ def _sci_wrong_sender(ctx, lans, conn, t0, rec):
             "SCI-P Move Point (left) to W101 on the interlocking's own RaSTA flows (sender id "
             "0x60, next SN) but with SCI sender EIL02 instead of EIL01; the genuine next PDU "
             "reuses that SN", sci_sender="EIL02", sn=last["sn"] + 1)
+
+
+def _rasta_forged_safety_code(ctx, lans, conn, t0, rec):
+    """SCI-TDS force clear (FC-U) to G101 on the interlocking's flows, next SN, a valid
+    check code, but a safety code made with another key (MD4 IV all zero)."""
+    aid = "rasta-forged-safety-code"
+    rng = ctx.rng(aid)
+    last = _last_before(conn, conn.eil.name, t0)
+    tel = rail.sci(rail.SCI_TDS, rail.FORCE_CLEAR, rail.EIL_NAME, "G101", bytes([rail.FC_U]))
+    ts = (last["ts"] + int((t0 - last["t"]) * 1000)) & 0xFFFFFFFF
+    inner = rail.safretl(rail.DATA, conn.oc.id, conn.eil.id, last["sn"] + 1, last["cs"], ts, last["cts"],
+                         rail.data_body([tel]), iv=(0, 0, 0, 0))
+    pdu = rail.redl(last["red_sn"] + 1, inner)
+    for ch in (0, 1):
+        e, o = conn.eil, conn.oc
+        lans[ch].udp(t0 + ch * 0.00003, e.hosts[ch], o.hosts[ch].ip, e.ports[ch], o.ports[ch],
+                     pdu, "rasta", aid, ident=rng.getrandbits(16))
+    rec.add(aid, t0, "rasta-forged-safety-code", "rasta/sci-tds", conn.eil.hosts[0].ip, conn.oc.hosts[0].ip,
+            "SCI-TDS force clear (FC-U) to G101 in a RaSTA Data PDU on the interlocking's flows, next SN, "
+            "valid check code, safety code computed with a wrong MD4 initial value (all zero)",
+            sn=last["sn"] + 1)
+
+
+def _trdp_fcs_error(ctx, lan_a, H, t0, rec):
+    """A PD of the door control unit's comId 2001 whose header FCS does not match (a forged telegram)."""
+    aid = "trdp-fcs-error"
+    rng = ctx.rng(aid)
+    dcu = H["dcu-car2"]
+    pd = bytearray(rail.trdp_pd(rng.randint(1000, 60000), 2001, bytes(16)))
+    pd[36] ^= 0x5A                                  # the FCS's first byte
+    lan_a.udp(t0, dcu, "239.192.0.2", rail.TRDP_PD_PORT, rail.TRDP_PD_PORT, bytes(pd), "trdp", aid,
+              tos=5 << 5, ident=rng.getrandbits(16))
+    rec.add(aid, t0, "trdp-fcs-error", "trdp", dcu.ip, "239.192.0.2",
+            "TRDP PD comId 2001 with the door control unit's address and a header FCS that does not "
+            "match the header (spoofed or corrupted telegram)", comid=2001)
+
+
+def _goose_stnum_jump(ctx, lan_a, ied, log, t0, rec):
+    """GOOSE spoofing: the relay's MAC and gocbRef, stNum 50 ahead, sqNum 0, trip set and
+    the breaker open, so that subscribers take it as a new state."""
+    aid = "goose-stnum-jump"
+    last = [e for e in log if e[0] < t0][-1]
+    frame = rail.goose_frame(ied.mac, last[1] + 50, 0, ctx.epoch + t0, 2000, False, True, 0.0)
+    lan_a.tl.add(t0, frame, "goose", aid)
+    rec.add(aid, t0, "goose-stnum-jump", "goose", ied.mac, rail.GOOSE_DST,
+            "GOOSE from the relay's MAC with its gocbRef, stNum %d instead of %d, sqNum 0, trip true: "
+            "a spoofed state change; the relay's own next message goes on with stNum %d" %
+            (last[1] + 50, last[1], last[1]), previous_st_num=last[1], forged_st_num=last[1] + 50)

@@ -48,11 +48,14 @@ def generate(kind, duration, seed=DEFAULT_SEED, with_attacks=False):
             attacks.port_attacks(ctx, lan, H, rec)
         lans.append(lan)
     if kind in ("rail", "combined"):
-        rlans, R = rail.make_lans(ctx)
+        # The rail scenario alone also has the substation's GOOSE and the attacks on the
+        # rail protocols' integrity; the combined sample keeps its nine attacks (docs quote it).
+        alone = kind == "rail"
+        rlans, R = rail.make_lans(ctx, substation=alone)
         conns = rail.build(ctx, rlans, R)
         it.build_rail_it(ctx, rlans, R)
         if with_attacks:
-            attacks.rail_attacks(ctx, rlans, R, conns, rec)
+            attacks.rail_attacks(ctx, rlans, R, conns, rec, extended=alone)
         lans += list(rlans)
     for lan in lans:
         lan.resolve_arp()

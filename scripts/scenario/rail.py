@@ -1,6 +1,8 @@
 """Rail signalling segment: RaSTA (DIN VDE V 0831-200) carrying EULYNX SCI-P,
 SCI-LS and SCI-TDS between an electronic interlocking (EIL) and three object
-controllers (OCs), plus TRDP process data.
+controllers (OCs), plus TRDP process data; in the rail scenario of its own
+(not the combined sample) also the IEC 61850 GOOSE of a traction power
+substation's protection relay.
 
 Byte layouts and check parameters follow ../shared/reference/rail-protocols.md (beside the repository)
 (sections 1-3); section numbers below refer to it.  All RaSTA integers are
@@ -134,6 +136,7 @@ POS_RIGHT, POS_LEFT, POS_NO_END, POS_UNINTENDED = 1, 2, 3, 4
 SHOW_ASPECT, ASPECT_STATUS = 0x0001, 0x0003
 HP0, KS1, KS2 = 0x01, 0x04, 0x07
 # SCI-TDS (2.6)
+FORCE_CLEAR, FC_U = 0x0001, 0x01
 TVPS_STATUS = 0x0007
 VACANT, OCCUPIED = 0x01, 0x02
 
@@ -257,6 +260,85 @@ def trdp_pd(seq, comid, dataset, msgtype=0x5064, etb_topo=0, op_topo=0):
     return hdr + struct.pack("<I", fcs) + dataset + b"\0" * (-len(dataset) % 4)
 
 
+# ================================================================= GOOSE
+
+GOOSE_ETHERTYPE = 0x88B8
+GOOSE_DST = "01:0c:cd:01:00:10"      # IEC 61850-8-1 Annex B multicast range
+GOOSE_APPID = 0x0010
+GOOSE_REF = "TPSS1PROT/LLN0$GO$gcbTrip"
+GOOSE_DATASET = "TPSS1PROT/LLN0$dsTrip"
+GOOSE_ID = "TPSS1_TRIP"
+GOOSE_T0 = 1.0                      # steady-state retransmission interval
+GOOSE_BURST = (0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512)   # after a state change
+TPSS_IED = ("tpss1-ied", "10.20.0.51", "00:30:a7:20:00:51",
+            "traction power substation protection relay (IEC 61850 GOOSE publisher)")
+
+
+def ber(tag, value):
+    """BER tag-length-value with definite lengths, short or long form."""
+    n = len(value)
+    if n < 0x80:
+        return bytes([tag, n]) + value
+    size = (n.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + n.to_bytes(size, "big") + value
+
+
+def ber_uint(tag, v):
+    """An unsigned as BER INTEGER: big-endian, a leading 0 when the top bit is set."""
+    b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big")
+    return ber(tag, b)
+
+
+def utc_time(epoch_s):
+    """IEC 61850 UtcTime: seconds (4), fraction of a second (3), quality (1: 10 bits accurate)."""
+    sec = int(epoch_s)
+    frac = int((epoch_s - sec) * (1 << 24)) & 0xFFFFFF
+    return struct.pack(">I", sec) + frac.to_bytes(3, "big") + b"\x0a"
+
+
+def goose_frame(src_mac, st, sq, t_change, ttl_ms, closed, trip, current_a):
+    """A GOOSE frame (IEC 61850-8-1 Annex C), priority-tagged (VLAN 0, priority 4) as relays send it.
+
+    Data set: breaker position (Dbpos bit-string: 10 closed, 01 open), trip (boolean),
+    line current in A (32-bit float)."""
+    data = (ber(0x84, bytes([6, 0x80 if closed else 0x40])) + ber(0x83, bytes([1 if trip else 0])) +
+            ber(0x87, b"\x08" + struct.pack(">f", current_a)))
+    pdu = (ber(0x80, GOOSE_REF.encode()) + ber_uint(0x81, ttl_ms) + ber(0x82, GOOSE_DATASET.encode()) +
+           ber(0x83, GOOSE_ID.encode()) + ber(0x84, utc_time(t_change)) + ber_uint(0x85, st) +
+           ber_uint(0x86, sq) + ber(0x87, b"\x00") + ber_uint(0x88, 1) + ber(0x89, b"\x00") +
+           ber_uint(0x8A, 3) + ber(0xAB, data))
+    goose = ber(0x61, pdu)
+    payload = struct.pack(">HHHH", GOOSE_APPID, 8 + len(goose), 0, 0) + goose
+    return net.ether(GOOSE_DST, src_mac, GOOSE_ETHERTYPE, payload, vlans=((0x8100, 4 << 13),))
+
+
+def run_goose(ctx, lan_a, ied):
+    """The relay's trip GOOSE: every T0 at rest; on each state change (the breaker opened
+    for a maintenance possession, closed again) a burst of retransmissions at growing
+    intervals.  timeAllowedToLive is twice the next interval.  Returns the publisher's
+    log [(t, stNum, sqNum)] for the attacks."""
+    rng = ctx.rng("goose-tpss1")
+    D = ctx.duration
+    changes = [D * 0.35, D * 0.45]           # open, close
+    st, sq, closed, t_change = rng.randint(20, 200), 0, True, rng.uniform(-3600, -60)
+    t, log, intervals = rng.uniform(0.0, GOOSE_T0), [], []
+    while t < D - 0.05:
+        if changes and t >= changes[0]:
+            t = changes.pop(0)
+            st, sq, closed, t_change = st + 1, 0, not closed, t
+            intervals = list(GOOSE_BURST)
+        nxt = intervals[0] if intervals else GOOSE_T0
+        current = (412.0 if closed else 0.0) + rng.uniform(-3.0, 3.0) * closed
+        lan_a.tl.add(t, goose_frame(ied.mac, st, sq, ctx.epoch + t_change, int(2000 * nxt), closed, False,
+                                    round(current, 1)), "goose")
+        log.append((t, st, sq, closed))
+        sq += 1
+        if intervals:
+            intervals.pop(0)
+        t += nxt + jit(rng, 0.0002)
+    return log
+
+
 # ================================================================ the site
 
 EIL_NAME, EIL_ID = "EIL01", 0x60
@@ -274,8 +356,8 @@ TRDP_PUBLISHERS = (
 )
 
 
-def make_lans(ctx):
-    """Network A and network B with the hosts of the rail segment."""
+def make_lans(ctx, substation=False):
+    """Network A and network B with the hosts of the rail segment (with the substation's relay)."""
     lan_a = net.Lan(ctx.tl, ctx.seed, "rail-a")
     lan_b = net.Lan(ctx.tl, ctx.seed, "rail-b")
     H = {}
@@ -299,6 +381,9 @@ def make_lans(ctx):
         H[name] = lan_a.add(Host(name, "10.20.0.%d" % octet, mac_addr,
                                  "TRDP PD publisher (depot test track consist)", os="linux",
                                  vendor="Kontron"))
+    if substation:
+        name, ip, mac_addr, role = TPSS_IED
+        H["tpss"] = lan_a.add(Host(name, ip, mac_addr, role, os="embedded", vendor="SEL"))
     gw = lan_a.add(Host("rail-fw", "10.20.0.1", "00:0a:dc:20:00:01",
                         "signalling firewall/router", os="embedded", vendor="RuggedCom"))
     # Network B is an isolated redundant LAN; nothing on it is routed, the
@@ -423,4 +508,6 @@ def build(ctx, lans, H):
         c.run(t, script[key], ctx.duration - 0.05)
         conns[key] = c
     run_trdp(ctx, lans[0], H)
+    if "tpss" in H:
+        conns["goose"] = run_goose(ctx, lans[0], H["tpss"])
     return conns

@@ -7,7 +7,8 @@
  * Input: records until the input ends.
  *   record   op (1) | length (2, big-endian, low 12 bits) | bytes
  *   op bits  0 direction (to the server when clear)
- *            1 a datagram instead of a TCP segment (for protocols with UDP)
+ *            1 a datagram instead of a TCP segment (for protocols with UDP;
+ *              always for protocols without TCP: UDP-only, and L2 frames)
  *            2 skip 1..16 sequence numbers first (a gap: resynchronisation)
  *            3 send the previous segment of this direction again, its first
  *              byte changed (retransmission with a conflicting overlap)
@@ -85,7 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool to_server = !(opb & 1);
 		struct side *sd = &side[opb & 1];
 		env.ts_ns += 1000;
-		if ((opb & 2) && (dsc->transports & BLD_TRANSPORT_UDP)) {
+		/* a datagram (UDP, or a frame for L2 protocols) when asked, or when the protocol has no TCP */
+		bool datagrams = dsc->transports & (BLD_TRANSPORT_UDP | BLD_TRANSPORT_L2);
+		if (datagrams && ((opb & 2) || !(dsc->transports & BLD_TRANSPORT_TCP))) {
 			bld_session_datagram(s, &env, to_server, p, len);
 			continue;
 		}

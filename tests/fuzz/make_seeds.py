@@ -13,7 +13,11 @@ length (2 bytes, big-endian) | payload.  At most --max inputs of at most 4 KiB.
 instead (no captures needed): the unit tests' alerts with a flow (IPv4 with
 an op, IPv6, layer 2) and the sensor's own, without a flow.
 
-Usage: make_seeds.py --port 502 [--udp] --out DIR CAPTURE...
+With --ethertype (GOOSE: 0x88b8) the frames of that ethertype instead, after
+their VLAN tags, each a datagram record, one input per MAC pair.
+
+Usage: make_seeds.py --port 502 [--port 503 ...] --out DIR CAPTURE...
+       make_seeds.py --ethertype 0x88b8 --out DIR CAPTURE...
        make_seeds.py --syslog-format --out DIR
 """
 import argparse
@@ -41,6 +45,18 @@ def packets(path):
         off += 16
         yield linktype, data[off:off + incl]
         off += incl
+
+
+def l2_payload(linktype, frame, ethertype):
+    """(source MAC, destination MAC, payload) of an Ethernet frame of that ethertype, else None."""
+    if linktype != 1 or len(frame) < 14:
+        return None
+    off = 12
+    et = struct.unpack('>H', frame[off:off + 2])[0]
+    while et in (0x8100, 0x88a8) and off + 6 <= len(frame):
+        off += 4
+        et = struct.unpack('>H', frame[off:off + 2])[0]
+    return (frame[6:12], frame[0:6], frame[off + 2:]) if et == ethertype else None
 
 
 def l3(linktype, frame):
@@ -135,7 +151,8 @@ def syslog_seeds():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int)
+    ap.add_argument('--port', type=int, action='append', help="a well-known port (again for more)")
+    ap.add_argument('--ethertype', type=lambda x: int(x, 0), help="L2 frames of this ethertype instead")
     ap.add_argument('--syslog-format', action='store_true', help="seeds for fuzz_syslog_format instead")
     ap.add_argument('--out', required=True)
     ap.add_argument('--max', type=int, default=64)
@@ -149,15 +166,23 @@ def main():
                 f.write(data)
         print(f'{len(seeds)} seeds for fuzz_syslog_format', file=sys.stderr)
         return
-    if a.port is None or not a.captures:
-        ap.error('--port and at least one capture are needed (or --syslog-format)')
+    if (a.port is None and a.ethertype is None) or not a.captures:
+        ap.error('--port or --ethertype, and at least one capture, are needed (or --syslog-format)')
     convs = {}
     for cap in a.captures:
+        if a.ethertype is not None:
+            for lt, frame in packets(cap):
+                got = l2_payload(lt, frame, a.ethertype)
+                if got and got[2]:
+                    buf = convs.setdefault((cap, got[0], got[1]), bytearray())
+                    if len(buf) < 4096:
+                        buf += bytes([2]) + struct.pack('>H', len(got[2]) & 0xfff) + got[2][:0xfff]
+            continue
         try:
             for l4, src, sp, dst, dp, payload in segments(cap):
-                if not payload or a.port not in (sp, dp):
+                if not payload or not ({sp, dp} & set(a.port)):
                     continue
-                to_client = sp == a.port
+                to_client = sp in a.port
                 key = (cap, l4, src, dst, sp, dp) if not to_client else (cap, l4, dst, src, dp, sp)
                 buf = convs.setdefault(key, bytearray())
                 if len(buf) < 4096:
@@ -172,7 +197,8 @@ def main():
         with open(os.path.join(a.out, f'seed-{i}'), 'wb') as f:
             f.write(bytes(buf[:4096]))
         n += 1
-    print(f'{n} seeds for port {a.port}', file=sys.stderr)
+    print(f'{n} seeds for {f"ethertype {a.ethertype:#06x}" if a.ethertype is not None else f"port {a.port}"}',
+          file=sys.stderr)
 
 
 if __name__ == '__main__':
