@@ -12,7 +12,7 @@
 /* id, descriptor symbol */
 #define BLD_FOREACH_PROTO(_)                                                      \
 	_(DNP3, bld_dsc_dnp3)               /* header CRC: the strongest probe */ \
-	_(RASTA, bld_dsc_rasta)             /* two nested exact length fields */  \
+	_(RASTA, bld_dsc_rasta)             /* nested exact lengths, Data's list */ \
 	_(TRDP, bld_dsc_trdp)               /* header FCS */                      \
 	_(EURORADIO, bld_dsc_euroradio)     /* ALE header CRC-16 */               \
 	_(OPCUA, bld_dsc_opcua)             /* ASCII message type + exact size */ \

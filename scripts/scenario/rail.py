@@ -321,16 +321,19 @@ def run_goose(ctx, lan_a, ied):
     D = ctx.duration
     changes = [D * 0.35, D * 0.45]           # open, close
     st, sq, closed, t_change = rng.randint(20, 200), 0, True, rng.uniform(-3600, -60)
+    current = None
     t, log, intervals = rng.uniform(0.0, GOOSE_T0), [], []
     while t < D - 0.05:
         if changes and t >= changes[0]:
             t = changes.pop(0)
             st, sq, closed, t_change = st + 1, 0, not closed, t
             intervals = list(GOOSE_BURST)
+            current = None
+        if current is None:     # a new state's values; retransmissions repeat them (a change needs a new stNum)
+            current = round(412.0 + rng.uniform(-3.0, 3.0), 1) if closed else 0.0
         nxt = intervals[0] if intervals else GOOSE_T0
-        current = (412.0 if closed else 0.0) + rng.uniform(-3.0, 3.0) * closed
         lan_a.tl.add(t, goose_frame(ied.mac, st, sq, ctx.epoch + t_change, int(2000 * nxt), closed, False,
-                                    round(current, 1)), "goose")
+                                    current), "goose")
         log.append((t, st, sq, closed))
         sq += 1
         if intervals:

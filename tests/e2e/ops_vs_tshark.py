@@ -49,7 +49,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'e2e'))
 CAPTURE_EXT = ('.pcap', '.pcapng', '.cap')
 TOOL_TIMEOUT_S = 900
-PROTOCOLS = ['modbus', 'dnp3', 'iec104', 's7comm', 'enip', 'opcua']
+PROTOCOLS = ['modbus', 'dnp3', 'iec104', 's7comm', 'enip', 'opcua', 'goose']
 
 
 def load_modules(only):
@@ -105,8 +105,10 @@ def bollard_ops(bollard, path, mods):
 
 
 def endpoint(pkt):
-    """(src, sport, dst, dport) of a PDML packet, or None."""
+    """(src, sport, dst, dport) of a PDML packet, or None.  A frame without IP (GOOSE and other
+    protocols directly over Ethernet) is (source MAC, None, destination MAC, None)."""
     src = dst = sport = dport = None
+    mac_src = mac_dst = None
     for proto in pkt.findall('proto'):
         n = proto.get('name')
         if n in ('ip', 'ipv6') and src is None:
@@ -122,6 +124,14 @@ def endpoint(pkt):
                     sport = int(f.get('show'))
                 elif f.get('name') == n + '.dstport':
                     dport = int(f.get('show'))
+        elif n == 'eth' and mac_src is None:
+            for f in proto.findall('field'):
+                if f.get('name') == 'eth.src':
+                    mac_src = f.get('show')
+                elif f.get('name') == 'eth.dst':
+                    mac_dst = f.get('show')
+    if src is None and mac_src is not None:
+        return (mac_src, None, mac_dst, None)
     if src is None or sport is None:
         return None
     return (src, sport, dst, dport)
@@ -215,7 +225,8 @@ def compare_one(path, bollard, mods):
             d = m.bollard_pdu(op)
             if d is None:
                 continue
-            key = (op.get('src_ip'), op.get('src_port'), op.get('dst_ip'), op.get('dst_port'))
+            key = (op.get('src_ip', op.get('src_mac')), op.get('src_port'), op.get('dst_ip', op.get('dst_mac')),
+                   op.get('dst_port'))
             b_list.append((key, ts_us_iso(op['ts']), d))
         if not b_list and not t_list:
             continue

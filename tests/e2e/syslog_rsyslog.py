@@ -1074,7 +1074,7 @@ def run_suite(mode, args, rsyslogd, tmp, certs, report, controls):
     for name, inp, ev_path, ctx, problems in sent:
         events, raws = read_events(ev_path)
         if not events:
-            problems = problems + ["no alert in --events (the sample gives 74)"]
+            problems = problems + ["no alert in --events (the sample gives 84)"]
         ok, summary, details = compare(inp.fmt, events, raws, rs.records(inp.name), ctx)
         if not ctx.check_time:
             summary += " (header timestamp not checked: logger stamps its own)"

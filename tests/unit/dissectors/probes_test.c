@@ -717,7 +717,10 @@ static void test_rasta_corrupt(void)
 	EXPECT_PROBE(BLD_PROTO_RASTA, c, len, BLD_PROBE_NO);
 	memcpy(c, b, len);
 	c[10] = 0x60; /* type 6240 Data, 36 bytes: a Data PDU with no safety code and a 6-byte message */
+	c[36] = 6, c[37] = 0;   /* its [length][message] list: one 6-byte message */
 	EXPECT_PROBE(BLD_PROTO_RASTA, c, len, BLD_PROBE_MATCH);
+	c[36] = 7;              /* a length running past the data area */
+	EXPECT_PROBE(BLD_PROTO_RASTA, c, len, BLD_PROBE_NO);
 	free(c);
 	free(b);
 	b = fixture_bytes("rasta heartbeat, no safety", &len);

@@ -523,8 +523,8 @@ static void test_load_operations_without_fields(void)
 			 "      - {function: 3}\n",    /* 11 */
 		    "t.yaml:11:7: rule 'r1': protocol dns has no operation fields Bollard decodes; remove operations"),
 		/* ... an L2 one */
-		ERR(HEAD "  - {id: r1, from: scada, to: any, protocol: goose, operations: [{function: 3}]}\n",
-		    "t.yaml:6:...protocol goose has no operation fields"),
+		ERR(HEAD "  - {id: r1, from: scada, to: any, protocol: lldp, operations: [{function: 3}]}\n",
+		    "t.yaml:6:...protocol lldp has no operation fields"),
 		/* ... any protocol at all */
 		ERR(HEAD "  - {id: r1, from: scada, to: any, protocol: any, operations: [{function: 3}]}\n",
 		    "t.yaml:6:...protocol any has no operation fields"),
