@@ -18,7 +18,17 @@ tests/fixtures/scenario/rail-signalling.pcap and its attacked twin:
              within 2 s of its time, and the attacked capture raises no event
              of a kind no attack explains.
 
-Prints one line per check, ends with "N passed, M failed".
+  standard   ../shared/pcaps/railway-ccs/dumps/rasta_from_standard.pcapng, the
+             standard's heartbeat examples (no, lower-half and full MD4 codes,
+             three with the default MD4 initial values and three with modified
+             ones, A=afb16782 B=304c59de, as the dumps' README and SBB's test of
+             the standard's Annex A give them): each PDU's safety code is the
+             kind and the verdict the vectors say, once with the default
+             values, once with the modified ones set in a policy's
+             `protocols: rasta:`.  SKIPPED, and said, where ../shared is absent
+             (it always is in CI).
+
+Prints one line per check, ends with "N passed, M failed[, K skipped]".
 """
 import collections
 import json
@@ -32,6 +42,9 @@ from checks import Report  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "scenario")
+STANDARD = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps", "railway-ccs", "dumps",
+                                         "rasta_from_standard.pcapng"))
+MODIFIED_IV = "protocols:\n  rasta: {md4_a: afb16782, md4_b: 304c59de}\n"
 
 # attack kind (the generator's) -> the event that must name it
 EXPECTED = {
@@ -47,9 +60,10 @@ AFTERMATH = {"rasta.sn_reused", "goose.st_num_back"}
 WINDOW_NS = 2_000_000_000
 
 
-def read(bollard, capture, tmp):
+def read(bollard, capture, tmp, policy=None):
     ops, events = os.path.join(tmp, "ops.jsonl"), os.path.join(tmp, "events.jsonl")
-    p = subprocess.run([bollard, "read", "--no-progress", "--ops", ops, "--events", events, capture],
+    p = subprocess.run([bollard, "read", "--no-progress", "--ops", ops, "--events", events, capture] +
+                       (["--policy", policy] if policy else []),
                        capture_output=True, text=True, check=False)
     if p.returncode != 0:
         raise RuntimeError(f"bollard read {capture}: exit {p.returncode}: {p.stderr.strip()[-300:]}")
@@ -109,6 +123,23 @@ def attacks(bollard, tmp, report):
                  [f"{e['event']} {e['ts']}: {json.dumps(e)[:200]}" for e in stray[:5]])
 
 
+def standard(bollard, tmp, report):
+    if not os.path.exists(STANDARD):
+        report.skip("the standard's RaSTA heartbeats", f"{STANDARD} is not here (it always is in CI)")
+        return
+    kinds = ["none", "lower_md4", "full_md4"] * 2
+    policy = os.path.join(tmp, "iv.yaml")
+    with open(policy, "w") as f:   # a policy is where site settings live; its one rule allows the dumps' flow
+        f.write("bollard: policy/1\nhosts: {a: 10.0.0.1}\nrules:\n  - {id: r, from: a, to: a, protocol: rasta}\n" +
+                MODIFIED_IV)
+    for name, pol, valid in (("default MD4 initial values", None, [None, True, True, None, False, False]),
+                             ("modified MD4 initial values", policy, [None, False, False, None, True, True])):
+        ops, _ = read(bollard, STANDARD, tmp, pol)
+        got = [(o["rasta"].get("safety_code"), o["rasta"].get("safety_code_valid")) for o in ops]
+        report.check(got == list(zip(kinds, valid)), f"the standard's RaSTA heartbeats, {name}",
+                     f"safety code and verdict per PDU: {got}")
+
+
 def main():
     bollard = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "dataplane", "bollard")
     report = Report()
@@ -116,6 +147,7 @@ def main():
         try:
             baseline(bollard, tmp, report)
             attacks(bollard, tmp, report)
+            standard(bollard, tmp, report)
         except (RuntimeError, OSError, ValueError, KeyError) as e:
             report.check(False, "harness", repr(e))
     return report.summary()

@@ -27,7 +27,9 @@
 #include "events.h"
 #include "op.h"
 #include "policy.h"
+#include "rasta.h"
 #include "registry.h"
+#include "trdp.h"
 
 #define NS 1000000000ull
 #define MS 1000000ull
@@ -2347,10 +2349,58 @@ static void test_eval_opcua(void)
 	expect_pair_test("opcua");
 }
 
+/* protocols: site settings through each dissector's table (settings.h): values, defaults, merging, every error. */
+static void test_load_protocol_settings(void)
+{
+	struct bld_policy *p = expect_loads(__LINE__, HEAD RULE
+					    "protocols:\n"
+					    "  rasta: {check_code: B, safety_code: full_md4, md4_a: afb16782, t_max: 750ms}\n"
+					    "  trdp: {comids: [2001, 1001-1002, 1003, 3001]}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	const struct bld_rasta_config *r = bld_policy_proto_config(p, BLD_PROTO_RASTA);
+	const struct bld_rasta_config *def = bld_dsc_rasta.config_default;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->check_code, BLD_RASTA_CC_B);
+	CU_ASSERT_EQUAL(r->safety_code, BLD_RASTA_SC_FULL_MD4);
+	CU_ASSERT_EQUAL(r->md4_a, 0xafb16782u);
+	CU_ASSERT_EQUAL(r->md4_b, def->md4_b);   /* what the site did not say keeps its default */
+	CU_ASSERT_EQUAL(r->t_max_ns, 750000000ull);
+	CU_ASSERT_EQUAL(r->n_sendmax_max, def->n_sendmax_max);
+	const struct bld_trdp_config *t = bld_policy_proto_config(p, BLD_PROTO_TRDP);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->comids.n, 3);          /* sorted, 1001-1003 merged (1003 touches 1002) */
+	CU_ASSERT_EQUAL(t->comids.r[0].lo, 1001);
+	CU_ASSERT_EQUAL(t->comids.r[0].hi, 1003);
+	CU_ASSERT_EQUAL(t->comids.r[1].lo, 2001);
+	CU_ASSERT_EQUAL(t->comids.r[1].hi, 2001);
+	CU_ASSERT_EQUAL(t->comids.r[2].lo, 3001);
+	CU_ASSERT_TRUE(bld_setting_list_has(&t->comids, 1002));
+	CU_ASSERT_FALSE(bld_setting_list_has(&t->comids, 1004));
+	CU_ASSERT_PTR_NULL(bld_policy_proto_config(p, BLD_PROTO_MODBUS));   /* not named: the dissector's defaults */
+	bld_policy_free(p);
+
+	static const struct load_case cases[] = {
+		ERR(HEAD RULE "protocols:\n  foo: {a: 1}\n", "t.yaml:11:3: 'foo' is not a protocol Bollard decodes"),
+		ERR(HEAD RULE "protocols:\n  modbus: {a: 1}\n", "t.yaml:11:3: modbus has no site settings"),
+		ERR(HEAD RULE "protocols:\n  rasta: B\n", "t.yaml:11:10: protocols.rasta must be a mapping"),
+		ERR(HEAD RULE "protocols:\n  rasta: {check: B}\n", "t.yaml:11:11: 'check' is not a setting of rasta (settings: check_code"),
+		ERR(HEAD RULE "protocols:\n  rasta: {check_code: F}\n", "t.yaml:11:23: protocols.rasta.check_code: 'F' is not one of auto"),
+		ERR(HEAD RULE "protocols:\n  rasta: {md4_a: 6745230}\n", "t.yaml:11:18: protocols.rasta.md4_a: '6745230' is not 8 hex digits"),
+		ERR(HEAD RULE "protocols:\n  rasta: {md4_a: 6745230g}\n", "t.yaml:11:18: is not 8 hex digits"),
+		ERR(HEAD RULE "protocols:\n  rasta: {t_max: fast}\n", "t.yaml:11:18: protocols.rasta.t_max: 'fast' is not a duration"),
+		ERR(HEAD RULE "protocols:\n  rasta: {t_max: 0s}\n", "t.yaml:11:18: protocols.rasta.t_max: 0s is outside"),
+		ERR(HEAD RULE "protocols:\n  rasta: {n_sendmax_max: 0}\n", "t.yaml:11:26: protocols.rasta.n_sendmax_max: '0' is not a number within 1.."),
+		ERR(HEAD RULE "protocols:\n  trdp: {comids: [1, 5-2]}\n", "t.yaml:11:22: protocols.trdp.comids: '5-2' is not a number or range"),
+		ERR(HEAD RULE "protocols:\n  trdp: {comids: abc}\n", "t.yaml:11:18: protocols.trdp.comids: 'abc' is not a number or range"),
+	};
+	EXPECT_CASES(cases);
+}
+
 int main(void)
 {
 	static const struct bld_test_case tests[] = {
 		{ "load: YAML syntax error", test_load_yaml_syntax },
+		{ "load: protocols: site settings", test_load_protocol_settings },
 		{ "load: bollard version", test_load_version },
 		{ "load: unknown top-level key", test_load_unknown_top_key },
 		{ "load: unknown key in a rule", test_load_unknown_rule_key },
