@@ -341,23 +341,47 @@ static uint64_t agg_key(enum bld_alert_kind kind, uint16_t protocol_event, uint3
 	return nonzero(mix_strn(mix(h, sub), f->app ? f->app : "unknown", APP_LEN - 1));
 }
 
+/* The aggregate of hash h, or NULL. */
+static struct agg *agg_find(struct bld_policy_eval *ev, uint64_t h)
+{
+	struct slot_table *t = &ev->agg_index;
+	for (uint32_t i = (uint32_t)h & (t->n_slots - 1); t->hash[i]; i = (i + 1) & (t->n_slots - 1))
+		if (t->hash[i] == h)
+			return &ev->aggs[t->index[i]];
+	return NULL;
+}
+
+/*
+ * x's interval ended at or before ts and no tick has closed it yet (ticks
+ * come once a second, and on a fed worker whenever its clock moves): do
+ * what the tick would have done at the interval's end, so that counts
+ * never depend on when ticks come.  False when x would be gone by ts (a
+ * quiet interval followed): the occurrence at ts starts afresh.
+ */
+static bool agg_catch_up(struct bld_policy_eval *ev, struct agg *x, uint64_t ts)
+{
+	if (x->pending) {
+		report(ev, x, NULL, x->pending);
+		x->pending = 0;
+		x->interval_end += ev->p->aggregate_ns;
+	}
+	return ts < x->interval_end;
+}
+
 /* An alert identical to one reported in this interval: count it and say so. */
 static bool agg_bump(struct bld_policy_eval *ev, enum bld_alert_kind kind, uint64_t h, uint64_t ts)
 {
 	if (!ev->p->aggregate_ns)
 		return false;
-	struct slot_table *t = &ev->agg_index;
-	for (uint32_t i = (uint32_t)h & (t->n_slots - 1); t->hash[i]; i = (i + 1) & (t->n_slots - 1))
-		if (t->hash[i] == h) {
-			struct agg *x = &ev->aggs[t->index[i]];
-			if (!x->pending)
-				x->first_ns = ts;
-			x->pending++;
-			x->last_ns = ts;
-			ev->stats.alerts[kind]++;
-			return true;
-		}
-	return false;
+	struct agg *x = agg_find(ev, h);
+	if (!x || (ts >= x->interval_end && !agg_catch_up(ev, x, ts)))
+		return false;
+	if (!x->pending)
+		x->first_ns = ts;
+	x->pending++;
+	x->last_ns = ts;
+	ev->stats.alerts[kind]++;
+	return true;
 }
 
 static void fill_base(struct agg *a, const struct bld_policy_flow *f)
@@ -417,11 +441,21 @@ static void raise(struct bld_policy_eval *ev, struct agg *a, uint64_t sub, const
 	if (agg_bump(ev, a->kind, h, ts))
 		return;
 	ev->stats.alerts[a->kind]++;
+	report(ev, a, op, 1);
+	struct agg *stale = agg_find(ev, h);   /* its interval and a quiet one after it are over: it starts afresh */
+	if (stale) {
+		*stale = *a;
+		stale->flow.app = stale->app;
+		stale->hash = h;
+		stale->interval_end = ts + ev->p->aggregate_ns;
+		stale->pending = 0;
+		stale->live = true;
+		return;
+	}
 	struct slot_table *t = &ev->agg_index;
 	uint32_t i = (uint32_t)h & (t->n_slots - 1);
 	while (t->hash[i])
 		i = (i + 1) & (t->n_slots - 1);
-	report(ev, a, op, 1);
 	if (ev->n_aggs >= AGG_CAP) {
 		capacity(ev, ts, &a->flow, "the alert aggregation table is full: identical alerts are reported one by one");
 		return;
@@ -469,8 +503,8 @@ static void flush_aggs(struct bld_policy_eval *ev, uint64_t now, bool all)
 		if (a->pending) {
 			report(ev, a, NULL, a->pending);
 			a->pending = 0;
-			a->interval_end = now + ev->p->aggregate_ns;
-			if (!all)
+			a->interval_end += ev->p->aggregate_ns;   /* intervals follow on, whenever the tick comes */
+			if (!all && a->interval_end > now)
 				continue;
 		}
 		a->live = false;

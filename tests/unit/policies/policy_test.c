@@ -2029,6 +2029,40 @@ static void aggregate_none(void)
 		CU_ASSERT_EQUAL(got[i].count, 1);
 }
 
+/*
+ * 26 identical alerts, one a second, in 10 s intervals: the lines are the
+ * same whether the evaluator is ticked before each (one engine) or never
+ * until the end (a worker whose clock moved elsewhere): 1 at once, then 9,
+ * 10, 6 - intervals follow on from the first, not from when a tick came.
+ */
+static void aggregate_lines(bool ticks)
+{
+	for (unsigned i = 0; i < 26; i++) {
+		struct tflow d = tflow("10.0.1.20", "10.0.0.10", 502, "modbus");
+		if (ticks)
+			bld_policy_eval_tick(ev, MONDAY + i * NS);
+		CU_ASSERT_FALSE(judge_flow(&d, MONDAY + i * NS));
+	}
+	bld_policy_eval_finish(ev, MONDAY + 30 * NS);
+	static const uint64_t count[] = { 1, 9, 10, 6 }, first[] = { 0, 1, 10, 20 }, last[] = { 0, 9, 19, 25 };
+	CU_ASSERT_EQUAL_FATAL(n_got, BLD_TEST_COUNT(count));
+	for (unsigned i = 0; i < n_got; i++) {
+		CU_ASSERT_EQUAL(got[i].count, count[i]);
+		CU_ASSERT_EQUAL(got[i].first_ns, MONDAY + first[i] * NS);
+		CU_ASSERT_EQUAL(got[i].last_ns, MONDAY + last[i] * NS);
+	}
+}
+
+static void aggregate_ticked(void)
+{
+	aggregate_lines(true);
+}
+
+static void aggregate_unticked(void)
+{
+	aggregate_lines(false);
+}
+
 static void test_eval_aggregation(void)
 {
 	static const struct {
@@ -2039,6 +2073,8 @@ static void test_eval_aggregation(void)
 		{ AGG_POLICY("60s"), aggregate_finish },
 		{ AGG_POLICY("10s"), aggregate_ops },
 		{ AGG_POLICY("0"), aggregate_none },
+		{ AGG_POLICY("10s"), aggregate_ticked },
+		{ AGG_POLICY("10s"), aggregate_unticked },
 	};
 	for (size_t i = 0; i < BLD_TEST_COUNT(scenarios); i++) {
 		EV_SETUP(scenarios[i].policy);
