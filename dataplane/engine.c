@@ -253,6 +253,13 @@ static void forward_alert(void *ctx, const struct bld_alert *a)
 		e->cfg.on_alert(e->cfg.ctx, a);
 }
 
+/* The dissectors' site settings of policy p (NULL: every dissector's defaults). */
+static void take_configs(struct bld_engine *e, const struct bld_policy *p)
+{
+	for (int i = 0; i < BLD_PROTO_MAX; i++)
+		e->configs[i] = bld_policy_proto_config(p, (enum bld_proto)i);
+}
+
 struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 {
 	struct bld_engine *e = calloc(1, sizeof(*e));
@@ -275,8 +282,7 @@ struct bld_engine *bld_engine_create(const struct bld_engine_config *cfg)
 		goto free_classifier;
 	if (cfg->policy && !(e->policy = bld_policy_eval_create(cfg->policy, forward_alert, e)))
 		goto free_frag;
-	for (int i = 0; i < BLD_PROTO_MAX; i++)
-		e->configs[i] = bld_policy_proto_config(cfg->policy, (enum bld_proto)i);
+	take_configs(e, cfg->policy);
 	return e;
 
 free_frag:
@@ -663,8 +669,7 @@ int bld_engine_set_policy(struct bld_engine *e, const struct bld_policy *p)
 	}
 	e->policy = ev;
 	e->cfg.policy = p;
-	for (int i = 0; i < BLD_PROTO_MAX; i++)
-		e->configs[i] = bld_policy_proto_config(p, (enum bld_proto)i);
+	take_configs(e, p);
 	if (ev && e->assets)
 		bld_policy_eval_share_assets(ev, e->assets);
 	return 0;

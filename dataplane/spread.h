@@ -32,10 +32,11 @@
 /* Toeplitz with the symmetric key over a string whose 16-bit words XOR to x. */
 static inline uint32_t bld_spread_toeplitz(uint16_t x)
 {
-	uint32_t h = 0;
-	for (unsigned m = 0; m < 16; m++)   /* input bit m (from the top) picks the key's window at bit m */
-		if (x & (0x8000u >> m))
-			h ^= m ? BLD_SPREAD_KEY << m | BLD_SPREAD_KEY >> (32 - m) : BLD_SPREAD_KEY;
+	uint32_t h = 0, window = BLD_SPREAD_KEY;
+	for (unsigned m = 0; m < 16; m++) {   /* input bit m (from the top) picks the key's window at bit m */
+		h ^= window & (0u - (uint32_t)(x >> (15 - m) & 1));   /* no branch on the packet's bits */
+		window = window << 1 | window >> 31;
+	}
 	return h;
 }
 

@@ -122,17 +122,23 @@ struct hdr {
 };
 
 /* Read a whole header of hlen bytes (PD_HEADER or MD_HEADER) and check its FCS. */
+/* The fields PD and MD headers share (their first 24 bytes), h zeroed first. */
+static void read_common(struct bld_cur *c, struct hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->seq = bld_cur_be32(c);
+	h->version = bld_cur_be16(c);
+	h->type = bld_cur_be16(c);
+	h->comid = bld_cur_be32(c);
+	h->etb_topo = bld_cur_be32(c);
+	h->op_topo = bld_cur_be32(c);
+	h->dataset = bld_cur_be32(c);
+}
+
 static void read_header(const uint8_t *p, uint32_t hlen, struct hdr *h)
 {
 	struct bld_cur c = bld_cur_make(p, hlen);
-	memset(h, 0, sizeof(*h));
-	h->seq = bld_cur_be32(&c);
-	h->version = bld_cur_be16(&c);
-	h->type = bld_cur_be16(&c);
-	h->comid = bld_cur_be32(&c);
-	h->etb_topo = bld_cur_be32(&c);
-	h->op_topo = bld_cur_be32(&c);
-	h->dataset = bld_cur_be32(&c);
+	read_common(&c, h);
 	if (hlen == PD_HEADER) {
 		h->reserved = bld_cur_be32(&c);
 		h->reply_comid = bld_cur_be32(&c);
@@ -570,14 +576,7 @@ static struct bld_parse_result unknown_datagram(struct bld_parse_ctx *pc, const 
 	if (len >= COMMON_HEADER) {
 		struct hdr h;
 		struct bld_cur c = bld_cur_make(data, len);
-		memset(&h, 0, sizeof(h));
-		h.seq = bld_cur_be32(&c);
-		h.version = bld_cur_be16(&c);
-		h.type = bld_cur_be16(&c);
-		h.comid = bld_cur_be32(&c);
-		h.etb_topo = bld_cur_be32(&c);
-		h.op_topo = bld_cur_be32(&c);
-		h.dataset = bld_cur_be32(&c);
+		read_common(&c, &h);
 		op_common(bld_op_begin(pc, pc->to_server ? BLD_OP_REQUEST : BLD_OP_RESPONSE), &h);
 		bld_op_emit(pc);
 	}
